@@ -1,0 +1,77 @@
+// Package postgres opens vigie's store on PostgreSQL through pgx, for installations with
+// several vigie nodes sharing one database.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/prometheus/client_golang/prometheus"
+
+	"vigie/internal/store"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// migrationLockID is an arbitrary constant naming vigie's advisory lock ("vigie" in ASCII).
+const migrationLockID = 0x7669676965
+
+// Dialect describes PostgreSQL to the shared store.
+func Dialect() store.Dialect {
+	sub, _ := fs.Sub(migrations, "migrations")
+	return store.Dialect{
+		Name:       "postgres",
+		Positional: true,
+		Migrations: sub,
+		IsUniqueViolation: func(err error) bool {
+			var e *pgconn.PgError
+			return errors.As(err, &e) && e.Code == "23505"
+		},
+		LockMigrations: func(ctx context.Context, tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLockID)
+			return err
+		},
+	}
+}
+
+// Open connects to the database named by dsn (a postgres:// URL or key=value string).
+// It does not migrate.
+func Open(ctx context.Context, dsn string, reg prometheus.Registerer) (*store.Store, error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		// pgx's parse errors can quote the DSN, password included; say only what kind of problem it is.
+		return nil, errors.New("postgres: invalid dsn")
+	}
+	db.SetMaxOpenConns(16)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("postgres: connect: %w", redact(err))
+	}
+	s, err := store.New(db, db, Dialect(), reg)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// redact keeps the server's own error (which never holds the password) and drops anything
+// else that might echo connection settings.
+func redact(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr
+	}
+	var connErr *pgconn.ConnectError
+	if errors.As(err, &connErr) {
+		return errors.Unwrap(connErr)
+	}
+	return err
+}
