@@ -1,0 +1,316 @@
+// Package app wires vigie together: configuration, logging, metrics, store, domain services
+// and the HTTP server. It is the only package that imports all the others. New builds
+// everything, Start serves, Reload swaps the configuration, Stop shuts down in order; tests
+// run the whole server in-process through it.
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"vigie/internal/auth"
+	"vigie/internal/clock"
+	"vigie/internal/config"
+	"vigie/internal/errs"
+	"vigie/internal/store"
+	"vigie/internal/store/postgres"
+	"vigie/internal/store/sqlite"
+	"vigie/internal/web"
+)
+
+// Options configure an App.
+type Options struct {
+	ConfigPath string
+	LookupEnv  func(string) (string, bool)
+	LogOutput  io.Writer
+	Clock      clock.Clock
+	Build      web.Build
+	// Listener, when set, is served instead of listening on server.listen (tests use :0).
+	Listener net.Listener
+	// HashParams overrides the password hashing cost (tests make it cheap).
+	HashParams auth.HashParams
+}
+
+// App is a running vigie server.
+type App struct {
+	opts       Options
+	cfg        atomic.Pointer[config.Config]
+	level      *slog.LevelVar
+	log        *slog.Logger
+	registry   *prometheus.Registry
+	store      *store.Store
+	auth       *auth.Service
+	web        *web.Server
+	http       *http.Server
+	listener   net.Listener
+	cert       atomic.Pointer[tls.Certificate]
+	reloadMu   sync.Mutex
+	lastReload atomic.Pointer[web.ReloadStatus]
+	stop       context.CancelFunc
+	wg         sync.WaitGroup
+	serveErr   chan error
+}
+
+// New loads the configuration, opens and migrates the store and builds the server. Nothing
+// listens until Start.
+func New(ctx context.Context, o Options) (*App, error) {
+	if o.Clock == nil {
+		o.Clock = clock.Real{}
+	}
+	cfg, err := config.Load(o.ConfigPath, o.LookupEnv)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{opts: o, level: new(slog.LevelVar), registry: prometheus.NewRegistry(), serveErr: make(chan error, 1)}
+	a.cfg.Store(cfg)
+	a.level.Set(cfg.Log.SlogLevel())
+	a.log = NewLogger(o.LogOutput, cfg.Log.Format, a.level)
+
+	a.registry.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		buildInfo(o.Build),
+	)
+
+	if cfg.Server.TLS.Enabled() {
+		if err := a.loadCertificate(cfg.Server.TLS); err != nil {
+			return nil, err
+		}
+	}
+
+	a.store, err = OpenStore(ctx, cfg.Storage, a.registry)
+	if err != nil {
+		return nil, err
+	}
+	if n, err := a.store.Migrate(ctx); err != nil {
+		a.store.Close()
+		return nil, err
+	} else if n > 0 {
+		a.log.Info("database migrated", "driver", a.store.Driver(), "applied", n)
+	}
+
+	a.auth, err = auth.NewService(auth.Options{
+		Store: a.store, Clock: o.Clock, Logger: a.log, Hash: o.HashParams,
+		SessionLifetime: func() time.Duration { return a.cfg.Load().Server.SessionLifetime.Std() },
+	})
+	if err != nil {
+		a.store.Close()
+		return nil, err
+	}
+
+	a.web, err = web.New(web.Options{
+		Auth: a.auth, Health: a.store, Logger: a.log, Clock: o.Clock,
+		Registry: a.registry, Gatherer: a.registry, Build: o.Build,
+		ConfigPath: o.ConfigPath,
+		Settings: func() web.Settings {
+			return web.Settings{TrustedProxies: a.cfg.Load().Server.TrustedProxies}
+		},
+		Reload: a.Reload,
+		LastReload: func() web.ReloadStatus {
+			if st := a.lastReload.Load(); st != nil {
+				return *st
+			}
+			return web.ReloadStatus{}
+		},
+		StartedAt: o.Clock.Now(),
+	})
+	if err != nil {
+		a.store.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// OpenStore opens the configured database without migrating it.
+func OpenStore(ctx context.Context, c config.Storage, reg prometheus.Registerer) (*store.Store, error) {
+	switch c.Driver {
+	case "postgres":
+		return postgres.Open(ctx, c.DSN.Reveal(), reg)
+	default:
+		return sqlite.Open(c.Path, reg)
+	}
+}
+
+// NewLogger builds the process logger in the configured format.
+func NewLogger(w io.Writer, format string, level slog.Leveler) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func buildInfo(b web.Build) prometheus.Collector {
+	g := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name:        "vigie_build_info",
+		Help:        "Always 1; labels name the running build.",
+		ConstLabels: prometheus.Labels{"version": b.Version, "commit": b.Commit, "goversion": b.GoVersion},
+	})
+	g.Set(1)
+	return g
+}
+
+// Logger is the app's logger.
+func (a *App) Logger() *slog.Logger { return a.log }
+
+// Auth is the auth service (the CLI and tests use it).
+func (a *App) Auth() *auth.Service { return a.auth }
+
+// Start listens and serves in the background.
+func (a *App) Start(ctx context.Context) error {
+	cfg := a.cfg.Load()
+	ln := a.opts.Listener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", cfg.Server.Listen); err != nil {
+			return fmt.Errorf("listen on %s: %w", cfg.Server.Listen, err)
+		}
+	}
+	a.http = &http.Server{
+		Handler:           a.web.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	if cfg.Server.TLS.Enabled() {
+		a.http.TLSConfig = &tls.Config{
+			MinVersion: tls.VersionTLS12,
+			GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+				return a.cert.Load(), nil
+			},
+		}
+		ln = tls.NewListener(ln, a.http.TLSConfig)
+	}
+	a.listener = ln
+
+	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
+	a.stop = stop
+	a.wg.Go(func() {
+		if err := a.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.serveErr <- err
+		}
+	})
+	a.wg.Go(func() { a.pruneLoop(bg) })
+
+	scheme := "http"
+	if cfg.Server.TLS.Enabled() {
+		scheme = "https"
+	}
+	a.log.Info("vigie serving", "addr", ln.Addr().String(), "scheme", scheme, "base_url", cfg.Server.BaseURL.String(),
+		"store", a.store.Driver(), "version", a.opts.Build.Version)
+	if has, err := a.auth.HasUsers(ctx); err == nil && !has {
+		a.log.Warn("no administrator yet: open " + cfg.Server.BaseURL.String() + "/setup from this machine, or run `vigie user add NAME`")
+	}
+	return nil
+}
+
+// Addr is the address the server listens on (after Start).
+func (a *App) Addr() net.Addr { return a.listener.Addr() }
+
+// Failed delivers an error if serving stops on its own.
+func (a *App) Failed() <-chan error { return a.serveErr }
+
+func (a *App) pruneLoop(ctx context.Context) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		if err := a.auth.Prune(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("pruning sessions failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Stop stops accepting connections, lets in-flight requests finish within the configured
+// shutdown timeout, then closes the store.
+func (a *App) Stop(ctx context.Context) error {
+	var err error
+	if a.http != nil {
+		ctx, cancel := context.WithTimeout(ctx, a.cfg.Load().Server.ShutdownTimeout.Std())
+		defer cancel()
+		if err = a.http.Shutdown(ctx); err != nil {
+			a.log.Warn("shutdown timed out; closing remaining connections", "err", err)
+			err = errors.Join(err, a.http.Close())
+		}
+	}
+	if a.stop != nil {
+		a.stop()
+	}
+	a.wg.Wait()
+	err = errors.Join(err, a.store.Close())
+	a.log.Info("vigie stopped")
+	return err
+}
+
+// Reload reads the configuration file again. An invalid file is rejected with all its
+// errors and the running configuration stays. Settings that need a restart are reported.
+func (a *App) Reload(ctx context.Context) error {
+	a.reloadMu.Lock()
+	defer a.reloadMu.Unlock()
+	now := a.opts.Clock.Now()
+	next, err := config.Load(a.opts.ConfigPath, a.opts.LookupEnv)
+	if err == nil && next.Server.TLS.Enabled() {
+		err = a.loadCertificate(next.Server.TLS)
+	}
+	if err != nil {
+		a.lastReload.Store(&web.ReloadStatus{At: now, Err: err.Error()})
+		a.log.Error("configuration reload rejected; keeping the running one", "path", a.opts.ConfigPath, "err", err)
+		return errs.Wrap(errs.Invalid, err, "configuration rejected; the running one stays:\n%s", err)
+	}
+	prev := a.cfg.Load()
+	for _, key := range restartOnly(prev, next) {
+		a.log.Warn("configuration change needs a restart to take effect", "key", key)
+	}
+	a.cfg.Store(next)
+	a.level.Set(next.Log.SlogLevel())
+	a.lastReload.Store(&web.ReloadStatus{At: now})
+	a.log.Info("configuration reloaded", "path", a.opts.ConfigPath)
+	return nil
+}
+
+// restartOnly lists changed settings that a running server cannot apply.
+func restartOnly(prev, next *config.Config) []string {
+	var keys []string
+	if prev.Server.Listen != next.Server.Listen {
+		keys = append(keys, "server.listen")
+	}
+	if prev.Server.TLS.Enabled() != next.Server.TLS.Enabled() {
+		keys = append(keys, "server.tls")
+	}
+	if prev.Storage.Driver != next.Storage.Driver || prev.Storage.Path != next.Storage.Path ||
+		prev.Storage.DSN.Reveal() != next.Storage.DSN.Reveal() {
+		keys = append(keys, "storage")
+	}
+	if prev.Log.Format != next.Log.Format {
+		keys = append(keys, "log.format")
+	}
+	return keys
+}
+
+// loadCertificate reads the TLS key pair; a reload picks up renewed certificates.
+func (a *App) loadCertificate(t config.TLS) error {
+	cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
+	if err != nil {
+		return fmt.Errorf("server.tls: %w", err)
+	}
+	a.cert.Store(&cert)
+	return nil
+}

@@ -1,0 +1,168 @@
+// Package web is vigie's HTTP edge: the JSON API under /api/v1, the admin UI, health and
+// metrics endpoints, and the middleware every response passes through (security headers,
+// request log, metrics, panic recovery). Domain errors become HTTP statuses here and only here.
+package web
+
+import (
+	"context"
+	"embed"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"vigie/internal/auth"
+	"vigie/internal/clock"
+	"vigie/internal/store"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Health is what the server reports about storage.
+type Health interface {
+	Driver() string
+	Ping(ctx context.Context) error
+	MigrationStatus(ctx context.Context) ([]store.Migration, error)
+}
+
+// Settings are the parts of the configuration the server reads per request, so a reload
+// applies without a restart.
+type Settings struct {
+	TrustedProxies []netip.Prefix
+}
+
+// Build identifies the running binary.
+type Build struct {
+	Version, Commit, GoVersion string
+}
+
+// ReloadStatus is the outcome of the last configuration reload.
+type ReloadStatus struct {
+	At  time.Time
+	Err string // empty when the reload was accepted
+}
+
+// Options configure a Server.
+type Options struct {
+	Auth     *auth.Service
+	Health   Health
+	Logger   *slog.Logger
+	Clock    clock.Clock
+	Registry prometheus.Registerer
+	Gatherer prometheus.Gatherer
+	Build    Build
+	// ConfigPath is shown on the overview page.
+	ConfigPath string
+	Settings   func() Settings
+	// Reload re-reads the configuration; an invalid one is an errs.Invalid error and changes nothing.
+	Reload     func(ctx context.Context) error
+	LastReload func() ReloadStatus
+	StartedAt  time.Time
+}
+
+// Server holds the handlers. Build it with New and serve Handler().
+type Server struct {
+	Options
+	tmpl    map[string]*template.Template
+	metrics *httpMetrics
+	routes  []route
+	handler http.Handler
+}
+
+// route is one registered pattern; keeping the list lets tests walk every route.
+type route struct {
+	pattern string
+	handler http.Handler
+}
+
+// New builds the server and its routes.
+func New(o Options) (*Server, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Clock == nil {
+		o.Clock = clock.Real{}
+	}
+	if o.Settings == nil {
+		o.Settings = func() Settings { return Settings{} }
+	}
+	s := &Server{Options: o}
+	var err error
+	if s.tmpl, err = parseTemplates(o.Clock.Now); err != nil {
+		return nil, err
+	}
+	if s.metrics, err = newHTTPMetrics(o.Registry); err != nil {
+		return nil, err
+	}
+	s.routes = s.buildRoutes()
+	mux := http.NewServeMux()
+	for _, rt := range s.routes {
+		mux.Handle(rt.pattern, rt.handler)
+	}
+	s.handler = s.middleware(mux)
+	return s, nil
+}
+
+// Handler is the root handler with all middleware.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Patterns lists the registered route patterns.
+func (s *Server) Patterns() []string {
+	out := make([]string, len(s.routes))
+	for i, rt := range s.routes {
+		out[i] = rt.pattern
+	}
+	return out
+}
+
+func (s *Server) buildRoutes() []route {
+	static, _ := fs.Sub(staticFS, "static")
+	api := func(need auth.Scope, h apiHandler) http.Handler { return s.requireScope(need, s.serveAPI(h)) }
+	ui := func(h uiHandler) http.Handler { return s.requireSession(h) }
+	return []route{
+		{"GET /healthz", http.HandlerFunc(s.healthz)},
+		{"GET /readyz", http.HandlerFunc(s.readyz)},
+		{"GET /metrics", s.requireScope(auth.ScopeRead, s.metricsHandler())},
+
+		{"GET /api/v1/health", api(auth.ScopeRead, s.apiHealth)},
+		{"GET /api/v1/whoami", api(auth.ScopeRead, s.apiWhoami)},
+		{"POST /api/v1/reload", api(auth.ScopeWrite, s.apiReload)},
+		{"GET /api/v1/users", api(auth.ScopeAdmin, s.apiListUsers)},
+		{"POST /api/v1/users", api(auth.ScopeAdmin, s.apiCreateUser)},
+		{"DELETE /api/v1/users/{name}", api(auth.ScopeAdmin, s.apiDeleteUser)},
+		{"GET /api/v1/tokens", api(auth.ScopeAdmin, s.apiListTokens)},
+		{"POST /api/v1/tokens", api(auth.ScopeAdmin, s.apiCreateToken)},
+		{"DELETE /api/v1/tokens/{id}", api(auth.ScopeAdmin, s.apiRevokeToken)},
+
+		{"GET /static/", http.StripPrefix("/static/", staticHandler(static))},
+		{"GET /login", uiHandlerFunc(s, s.loginPage)},
+		{"POST /login", uiHandlerFunc(s, s.loginSubmit)},
+		{"GET /setup", uiHandlerFunc(s, s.setupPage)},
+		{"POST /setup", uiHandlerFunc(s, s.setupSubmit)},
+		{"POST /logout", ui(s.logout)},
+		{"GET /{$}", ui(s.overviewPage)},
+		{"GET /users", ui(s.usersPage)},
+		{"POST /users", ui(s.usersCreate)},
+		{"POST /users/{name}/delete", ui(s.usersDelete)},
+		{"GET /tokens", ui(s.tokensPage)},
+		{"POST /tokens", ui(s.tokensCreate)},
+		{"POST /tokens/{id}/revoke", ui(s.tokensRevoke)},
+	}
+}
+
+func staticHandler(fsys fs.FS) http.Handler {
+	files := http.FileServerFS(fsys)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Assets are embedded in the binary and change only with it.
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		files.ServeHTTP(w, r)
+	})
+}
