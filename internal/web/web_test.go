@@ -75,7 +75,9 @@ func newEnv(t *testing.T, useTLS bool) *env {
 		Auth: e.auth, Health: db.Store, Logger: log, Clock: e.clock, Registry: reg, Gatherer: reg,
 		Build: web.Build{Version: "test", Commit: "abc", GoVersion: "go"}, ConfigPath: "test.yaml",
 		// Loopback is a trusted proxy here so tests can pose as other clients with X-Forwarded-For.
-		Settings:  func() web.Settings { return web.Settings{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}} },
+		Settings: func() web.Settings {
+			return web.Settings{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}
+		},
 		Reload:    func(ctx context.Context) error { return e.reload(ctx) },
 		StartedAt: e.clock.Now(),
 	})
