@@ -56,7 +56,7 @@ func VerifyPassword(pw, hash string) (bool, error) {
 		return false, errBadHash
 	}
 	// Bound the costs so a tampered row cannot make verification eat the machine.
-	if p.Memory == 0 || p.Memory > 1<<20 || p.Time == 0 || p.Time > 16 || p.Threads == 0 {
+	if p.Memory == 0 || p.Memory > 1<<18 || p.Time == 0 || p.Time > 16 || p.Threads == 0 {
 		return false, errBadHash
 	}
 	b64 := base64.RawStdEncoding
