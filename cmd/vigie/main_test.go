@@ -20,6 +20,7 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite"
+	"vigie/internal/testutil"
 )
 
 // These tests build the real binary and drive it as a user would.
@@ -141,32 +142,15 @@ type server struct {
 	t    *testing.T
 	cmd  *exec.Cmd
 	url  string
-	logs *lockedBuffer
+	logs *testutil.LogBuffer
 	done chan error
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 var addrRE = regexp.MustCompile(`msg="vigie serving" addr=(\S+)`)
 
 func startServer(t *testing.T, config string) *server {
 	t.Helper()
-	s := &server{t: t, logs: &lockedBuffer{}, done: make(chan error, 1)}
+	s := &server{t: t, logs: &testutil.LogBuffer{}, done: make(chan error, 1)}
 	s.cmd = exec.Command(binary, "serve", "--config", config)
 	pr, pw := io.Pipe()
 	s.cmd.Stderr = io.MultiWriter(s.logs, pw)
@@ -397,7 +381,7 @@ func TestKillLosesNoCommittedWrite(t *testing.T) {
 	startServer(t, cfg)
 }
 
-func waitFor(t *testing.T, cond func() bool, logs *lockedBuffer) {
+func waitFor(t *testing.T, cond func() bool, logs *testutil.LogBuffer) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for !cond() {

@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -17,34 +16,16 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"vigie/internal/app"
 	"vigie/internal/auth"
 	"vigie/internal/errs"
+	"vigie/internal/testutil"
 )
 
-// lockedBuffer collects logs written by server goroutines while the test reads them.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func start(t *testing.T, dir, config string) (*app.App, *lockedBuffer) {
+func start(t *testing.T, dir, config string) (*app.App, *testutil.LogBuffer) {
 	t.Helper()
 	path := filepath.Join(dir, "vigie.yaml")
 	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
@@ -54,7 +35,7 @@ func start(t *testing.T, dir, config string) (*app.App, *lockedBuffer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &lockedBuffer{}
+	logs := &testutil.LogBuffer{}
 	a, err := app.New(context.Background(), app.Options{ConfigPath: path, LookupEnv: os.LookupEnv, LogOutput: logs,
 		Listener: ln, HashParams: auth.HashParams{Memory: 64, Time: 1, Threads: 1}})
 	if err != nil {

@@ -95,8 +95,10 @@ func newRoot(env Env) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "vigie",
 		Short: "The operations desk of a small SaaS or hosting team",
-		Long: `vigie watches services and hosts, tells customers, keeps the incident logbook,
-takes encrypted backups and guards servers, from one binary.
+		Long: `vigie is the operations desk of a small SaaS or hosting team, in one binary.
+
+This build has the server with its JSON API and admin UI, administrators with
+optional TOTP, scoped API tokens, and storage on SQLite or PostgreSQL.
 
 Start with 'vigie serve --config examples/quickstart.yaml', then open the printed address.`,
 		SilenceUsage:  true,
@@ -120,7 +122,7 @@ Start with 'vigie serve --config examples/quickstart.yaml', then open the printe
 	return root
 }
 
-// stdEnv is the real process environment.
+// StdEnv is the real process environment.
 func StdEnv(b web.Build) Env {
 	return Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, LookupEnv: os.LookupEnv, Build: b}
 }

@@ -2,7 +2,9 @@
 package testutil
 
 import (
+	"bytes"
 	"os"
+	"sync"
 	"testing"
 )
 
@@ -21,4 +23,22 @@ func Need(t testing.TB, component string, err error) {
 		t.Fatalf("%s is required in CI but unavailable: %v", component, err)
 	}
 	t.Skipf("%s unavailable (%v); scripts/test.sh installs and starts it", component, err)
+}
+
+// LogBuffer collects log output written by server goroutines while a test reads it.
+type LogBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *LogBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *LogBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

@@ -14,7 +14,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +23,7 @@ import (
 	"vigie/internal/clock"
 	"vigie/internal/errs"
 	"vigie/internal/store/storetest"
+	"vigie/internal/testutil"
 	"vigie/internal/web"
 )
 
@@ -38,31 +38,14 @@ type env struct {
 	ts     *httptest.Server
 	auth   *auth.Service
 	clock  *clock.Fake
-	logs   *syncBuffer
+	logs   *testutil.LogBuffer
 	reload func(context.Context) error
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func newEnv(t *testing.T, useTLS bool) *env {
 	t.Helper()
 	db := storetest.OpenSQLite(t)
-	e := &env{t: t, clock: clock.NewFake(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)), logs: &syncBuffer{}}
+	e := &env{t: t, clock: clock.NewFake(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)), logs: &testutil.LogBuffer{}}
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	var err error
 	e.auth, err = auth.NewService(auth.Options{Store: db.Store, Clock: e.clock, Logger: log, Hash: cheap})
@@ -632,3 +615,6 @@ func TestMetrics(t *testing.T) {
 func mustURL(s string) *url.URL { u, _ := url.Parse(s); return u }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// syncBuffer is kept while browser_test.go still names it.
+type syncBuffer = testutil.LogBuffer
