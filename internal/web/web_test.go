@@ -615,6 +615,3 @@ func TestMetrics(t *testing.T) {
 func mustURL(s string) *url.URL { u, _ := url.Parse(s); return u }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-
-// syncBuffer is kept while browser_test.go still names it.
-type syncBuffer = testutil.LogBuffer
