@@ -1,0 +1,161 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+)
+
+// Validator records semantic problems found by a section's Validate method. Keys are relative
+// to the section ("listen", "tls.cert_file", "monitors[2].name"); the Validator turns them into
+// full key paths and finds the position that was recorded while decoding, so validation errors
+// point at the offending value just like decoding errors do. A key that was not written in the
+// file (its value is a default) is reported at the nearest enclosing key that was.
+type Validator struct {
+	l    *loader
+	path string
+}
+
+// Errorf records a problem with the value at key.
+func (v *Validator) Errorf(key, format string, args ...any) {
+	v.l.errorAtPath(joinPath(v.path, key), fmt.Sprintf(format, args...))
+}
+
+// DurationRange records a problem when d is outside [lo, hi] and reports whether it was inside.
+func (v *Validator) DurationRange(key string, d, lo, hi Duration) bool {
+	if d < lo || d > hi {
+		v.Errorf(key, "must be between %s and %s, got %s", lo, hi, d)
+		return false
+	}
+	return true
+}
+
+// OneOf records a problem, with a suggestion when one is close, when value is not one of
+// allowed, and reports whether it was.
+func (v *Validator) OneOf(key, value string, allowed ...string) bool {
+	if slices.Contains(allowed, value) {
+		return true
+	}
+	what := key[strings.LastIndexAny(key, ".]")+1:]
+	if s := suggest(value, allowed); s != "" {
+		v.Errorf(key, "unknown %s %s; did you mean %q?", what, quote(value), s)
+	} else {
+		v.Errorf(key, "unknown %s %s (use %s)", what, quote(value), orList(allowed))
+	}
+	return false
+}
+
+// Readable records a problem when the file at path (already resolved) cannot be opened; an
+// empty path is left to the caller.
+func (v *Validator) Readable(key, path string) {
+	if path == "" {
+		return
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		v.Errorf(key, "%s", fileProblem(err))
+		return
+	}
+	f.Close()
+}
+
+// UniqueNames records a problem for every item of the list at key whose name repeats an
+// earlier one; names[i] is the name of item i. Empty names are left to a "required" check.
+func (v *Validator) UniqueNames(list string, names []string) {
+	first := make(map[string]int, len(names))
+	for i, name := range names {
+		if name == "" {
+			continue
+		}
+		j, dup := first[name]
+		if !dup {
+			first[name] = i
+			continue
+		}
+		where := fmt.Sprintf("%s[%d]", list, j)
+		if f, ok := v.l.fields[joinPath(v.path, where+".name")]; ok {
+			where = fmt.Sprintf("%s:%d", f.value.file, f.value.line)
+		}
+		v.Errorf(fmt.Sprintf("%s[%d].name", list, i), "duplicate name %q (first at %s)", name, where)
+	}
+}
+
+func orList(items []string) string {
+	if len(items) == 1 {
+		return items[0]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
+}
+
+// joinPath appends key to a key path; list indexes attach without a dot.
+func joinPath(path, key string) string {
+	switch {
+	case key == "":
+		return path
+	case path == "":
+		return key
+	case key[0] == '[':
+		return path + key
+	}
+	return path + "." + key
+}
+
+// parentPath is the inverse of joinPath.
+func parentPath(path string) string {
+	if i := strings.LastIndexAny(path, ".["); i >= 0 {
+		return path[:i]
+	}
+	return ""
+}
+
+// suggest returns the candidate closest to s: within a small edit distance (transpositions
+// count as one edit), or else one that is a prefix of s or has s as prefix. Short words get a
+// tighter distance, otherwise every three-letter typo would match some other key.
+func suggest(s string, candidates []string) string {
+	s = strings.ToLower(s)
+	limit := 2
+	if len(s) <= 3 {
+		limit = 1
+	}
+	best, bestDist := "", limit+1
+	for _, c := range candidates {
+		if d := editDistance(s, strings.ToLower(c)); d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	if best != "" || len(s) < 3 {
+		return best
+	}
+	for _, c := range candidates {
+		if len(c) >= 3 && (strings.HasPrefix(c, s) || strings.HasPrefix(s, c)) {
+			return c
+		}
+	}
+	return ""
+}
+
+// editDistance is the optimal string alignment distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev2 := make([]int, len(b)+1)
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(b)]
+}
