@@ -11,6 +11,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"vigie/internal/app"
@@ -53,6 +54,19 @@ func openAuth(ctx context.Context, env Env, configPath string) (*auth.Service, f
 		return nil, nil, err
 	}
 	return svc, func() { st.Close() }, nil
+}
+
+// withAuth is the body of a command that manages users or tokens: fn gets an auth service
+// on the configured store, closed when fn returns.
+func withAuth(env Env, f *rootFlags, fn func(ctx context.Context, svc *auth.Service, args []string) error) func(*cobra.Command, []string) error {
+	return run(func(cmd *cobra.Command, args []string) error {
+		svc, done, err := openAuth(cmd.Context(), env, f.configPath)
+		if err != nil {
+			return err
+		}
+		defer done()
+		return fn(cmd.Context(), svc, args)
+	})
 }
 
 // readPassword reads a new password: the first line of stdin with --password-stdin,

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -17,17 +18,13 @@ func newTokenCreateCmd(env Env, f *rootFlags) *cobra.Command {
 vigie keeps only a hash.`,
 		Example: "  vigie token create --scope read prometheus",
 		Args:    cobra.ExactArgs(1),
-		RunE: run(func(cmd *cobra.Command, args []string) error {
-			sc, err := auth.ParseScope(scope)
-			if err != nil {
-				return usage("--scope: %v", err)
-			}
-			svc, done, err := openAuth(cmd.Context(), env, f.configPath)
-			if err != nil {
-				return err
-			}
-			defer done()
-			raw, _, err := svc.CreateToken(cmd.Context(), args[0], sc, "cli")
+		// Checked before the store is opened: bad input changes nothing.
+		PreRunE: func(*cobra.Command, []string) error {
+			_, err := auth.ParseScope(scope)
+			return err
+		},
+		RunE: withAuth(env, f, func(ctx context.Context, svc *auth.Service, args []string) error {
+			raw, _, err := svc.CreateToken(ctx, args[0], auth.Scope(scope), "cli")
 			if err != nil {
 				return err
 			}

@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"vigie/internal/auth"
 )
 
 func newTokenListCmd(env Env, f *rootFlags) *cobra.Command {
@@ -14,13 +17,8 @@ func newTokenListCmd(env Env, f *rootFlags) *cobra.Command {
 		Use:   "list",
 		Short: "List API tokens (never their secrets)",
 		Args:  cobra.NoArgs,
-		RunE: run(func(cmd *cobra.Command, _ []string) error {
-			svc, done, err := openAuth(cmd.Context(), env, f.configPath)
-			if err != nil {
-				return err
-			}
-			defer done()
-			tokens, err := svc.ListTokens(cmd.Context())
+		RunE: withAuth(env, f, func(ctx context.Context, svc *auth.Service, _ []string) error {
+			tokens, err := svc.ListTokens(ctx)
 			if err != nil {
 				return err
 			}

@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"vigie/internal/auth"
 )
 
 func newUserAddCmd(env Env, f *rootFlags) *cobra.Command {
@@ -15,17 +18,12 @@ func newUserAddCmd(env Env, f *rootFlags) *cobra.Command {
 without echo, or read from the first line of stdin with --password-stdin.`,
 		Example: "  vigie user add alice\n  printf '%s\\n' \"$PW\" | vigie user add alice --password-stdin",
 		Args:    cobra.ExactArgs(1),
-		RunE: run(func(cmd *cobra.Command, args []string) error {
-			svc, done, err := openAuth(cmd.Context(), env, f.configPath)
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: withAuth(env, f, func(ctx context.Context, svc *auth.Service, args []string) error {
 			pw, err := readPassword(env, fromStdin)
 			if err != nil {
 				return err
 			}
-			u, err := svc.AddUser(cmd.Context(), args[0], pw)
+			u, err := svc.AddUser(ctx, args[0], pw)
 			if err != nil {
 				return err
 			}

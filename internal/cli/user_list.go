@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"vigie/internal/auth"
 )
 
 func newUserListCmd(env Env, f *rootFlags) *cobra.Command {
@@ -14,13 +17,8 @@ func newUserListCmd(env Env, f *rootFlags) *cobra.Command {
 		Use:   "list",
 		Short: "List administrators",
 		Args:  cobra.NoArgs,
-		RunE: run(func(cmd *cobra.Command, _ []string) error {
-			svc, done, err := openAuth(cmd.Context(), env, f.configPath)
-			if err != nil {
-				return err
-			}
-			defer done()
-			users, err := svc.ListUsers(cmd.Context())
+		RunE: withAuth(env, f, func(ctx context.Context, svc *auth.Service, _ []string) error {
+			users, err := svc.ListUsers(ctx)
 			if err != nil {
 				return err
 			}

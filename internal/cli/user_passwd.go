@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"vigie/internal/auth"
 )
 
 func newUserPasswdCmd(env Env, f *rootFlags) *cobra.Command {
@@ -12,17 +15,12 @@ func newUserPasswdCmd(env Env, f *rootFlags) *cobra.Command {
 		Use:   "passwd NAME",
 		Short: "Set an administrator's password (ends their sessions)",
 		Args:  cobra.ExactArgs(1),
-		RunE: run(func(cmd *cobra.Command, args []string) error {
-			svc, done, err := openAuth(cmd.Context(), env, f.configPath)
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: withAuth(env, f, func(ctx context.Context, svc *auth.Service, args []string) error {
 			pw, err := readPassword(env, fromStdin)
 			if err != nil {
 				return err
 			}
-			if err := svc.SetPassword(cmd.Context(), args[0], pw); err != nil {
+			if err := svc.SetPassword(ctx, args[0], pw); err != nil {
 				return err
 			}
 			_, err = fmt.Fprintf(env.Stdout, "password of %s changed; their sessions were ended\n", args[0])

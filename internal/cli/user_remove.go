@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"vigie/internal/auth"
 )
 
 func newUserRemoveCmd(env Env, f *rootFlags) *cobra.Command {
@@ -11,16 +14,11 @@ func newUserRemoveCmd(env Env, f *rootFlags) *cobra.Command {
 		Use:   "remove NAME",
 		Short: "Remove an administrator and end their sessions",
 		Args:  cobra.ExactArgs(1),
-		RunE: run(func(cmd *cobra.Command, args []string) error {
-			svc, done, err := openAuth(cmd.Context(), env, f.configPath)
-			if err != nil {
+		RunE: withAuth(env, f, func(ctx context.Context, svc *auth.Service, args []string) error {
+			if err := svc.DeleteUser(ctx, args[0]); err != nil {
 				return err
 			}
-			defer done()
-			if err := svc.DeleteUser(cmd.Context(), args[0]); err != nil {
-				return err
-			}
-			_, err = fmt.Fprintf(env.Stdout, "user %s removed\n", args[0])
+			_, err := fmt.Fprintf(env.Stdout, "user %s removed\n", args[0])
 			return err
 		}),
 	}

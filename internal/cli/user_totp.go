@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"vigie/internal/auth"
 )
 
 func newUserTOTPCmd(env Env, f *rootFlags) *cobra.Command {
@@ -17,20 +20,15 @@ otpauth:// URI to load into an authenticator app (paste it, or turn it into a QR
 code, e.g. with 'qrencode -t ansiutf8'). From then on the login form needs a code.
 Running it again replaces the secret; --disable removes the second factor.`,
 		Args: cobra.ExactArgs(1),
-		RunE: run(func(cmd *cobra.Command, args []string) error {
-			svc, done, err := openAuth(cmd.Context(), env, f.configPath)
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: withAuth(env, f, func(ctx context.Context, svc *auth.Service, args []string) error {
 			if disable {
-				if err := svc.DisableTOTP(cmd.Context(), args[0]); err != nil {
+				if err := svc.DisableTOTP(ctx, args[0]); err != nil {
 					return err
 				}
-				_, err = fmt.Fprintf(env.Stdout, "second factor of %s removed\n", args[0])
+				_, err := fmt.Fprintf(env.Stdout, "second factor of %s removed\n", args[0])
 				return err
 			}
-			uri, err := svc.EnableTOTP(cmd.Context(), args[0], issuer)
+			uri, err := svc.EnableTOTP(ctx, args[0], issuer)
 			if err != nil {
 				return err
 			}

@@ -282,9 +282,9 @@ func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiRevokeToken(w http.ResponseWriter, r *http.Request) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := tokenID(r)
 	if err != nil {
-		return errs.E(errs.Invalid, "token id %q is not a number", r.PathValue("id"))
+		return err
 	}
 	t, err := s.Auth.RevokeToken(r.Context(), id, principalFrom(r.Context()).name())
 	if err != nil {
@@ -292,4 +292,13 @@ func (s *Server) apiRevokeToken(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, toTokenJSON(*t))
 	return nil
+}
+
+// tokenID reads the {id} of a token route.
+func tokenID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return 0, errs.E(errs.Invalid, "token id %q is not a number", r.PathValue("id"))
+	}
+	return id, nil
 }

@@ -325,9 +325,9 @@ func (s *Server) tokensCreate(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) tokensRevoke(w http.ResponseWriter, r *http.Request) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := tokenID(r)
 	if err != nil {
-		return errs.E(errs.Invalid, "token id %q is not a number", r.PathValue("id"))
+		return err
 	}
 	t, err := s.Auth.RevokeToken(r.Context(), id, principalFrom(r.Context()).name())
 	if err != nil {
