@@ -573,15 +573,23 @@ func TestSecretsNeverLeak(t *testing.T) {
 		t.Fatalf("created token: %s", created.body)
 	}
 	api(e, "POST", "/api/v1/users", admin, map[string]string{"name": "carol", "password": password})
+	uri, err := e.auth.EnableTOTP(context.Background(), "carol", "vigie")
+	if err != nil {
+		t.Fatal(err)
+	}
+	totpSecret := mustURL(uri).Query().Get("secret")
 	e.browser().login("carol", "a wrong password", "")
 	b := e.browser()
-	b.login("carol", password, "")
+	code, _ := auth.TOTPCode(totpSecret, auth.TOTPStep(e.clock.Now()))
+	if r := b.login("carol", password, code); r.status != http.StatusSeeOther {
+		t.Fatalf("login: %d", r.status)
+	}
 	// Query strings are never logged: later features put signed tokens there.
 	api(e, "GET", "/api/v1/health?token=query-secret-value", tok.Token, nil)
 
-	secrets := []string{tok.Token, admin, password, "a wrong password", "query-secret-value"}
+	secrets := []string{tok.Token, admin, password, "a wrong password", "query-secret-value", totpSecret}
 	listed := api(e, "GET", "/api/v1/tokens", admin, nil).body + api(e, "GET", "/api/v1/users", admin, nil).body
-	tokensPage := b.get("/tokens").body
+	tokensPage := b.get("/tokens").body + b.get("/users").body
 	if !strings.Contains(tokensPage, "leak") {
 		t.Fatal("tokens page does not list the token; the leak check saw nothing")
 	}
