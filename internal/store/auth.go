@@ -133,12 +133,7 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID int64) error {
 
 func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error) {
 	defer s.observe("sessions.prune")()
-	res, err := s.exec(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, micros(now))
-	if err != nil {
-		return 0, s.wrap(err, "sessions")
-	}
-	n, err := res.RowsAffected()
-	return n, s.wrap(err, "sessions")
+	return s.deleteBefore(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, now)
 }
 
 const tokenColumns = `id, name, scope, token_hash, prefix, created_by, created_at, last_used_at, revoked_at`
@@ -236,10 +231,5 @@ func (s *Store) ClearLoginFailures(ctx context.Context, username string) error {
 
 func (s *Store) DeleteLoginFailuresBefore(ctx context.Context, t time.Time) (int64, error) {
 	defer s.observe("login_failures.prune")()
-	res, err := s.exec(ctx, `DELETE FROM login_failures WHERE at < ?`, micros(t))
-	if err != nil {
-		return 0, s.wrap(err, "login failures")
-	}
-	n, err := res.RowsAffected()
-	return n, s.wrap(err, "login failures")
+	return s.deleteBefore(ctx, `DELETE FROM login_failures WHERE at < ?`, t)
 }

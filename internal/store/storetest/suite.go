@@ -27,6 +27,9 @@ func Run(t *testing.T, open Opener) {
 		{"LoginFailures", testLoginFailures},
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"TimesRoundTripExactly", testTimes},
+		{"Results", testResults},
+		{"Events", testEvents},
+		{"Rollups", testRollups},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
