@@ -24,6 +24,7 @@ import (
 	"vigie/internal/clock"
 	"vigie/internal/config"
 	"vigie/internal/errs"
+	"vigie/internal/monitor"
 	"vigie/internal/store"
 	"vigie/internal/store/postgres"
 	"vigie/internal/store/sqlite"
@@ -58,6 +59,8 @@ type App struct {
 	cert       atomic.Pointer[tls.Certificate]
 	reloadMu   sync.Mutex
 	lastReload atomic.Pointer[web.ReloadStatus]
+	engine     *monitor.Engine
+	pingTokens atomic.Pointer[map[string]string]
 	stop       context.CancelFunc
 	wg         sync.WaitGroup
 	serveErr   chan error
@@ -110,6 +113,13 @@ func New(ctx context.Context, o Options) (*App, error) {
 		return nil, err
 	}
 
+	a.engine = monitor.NewEngine(monitor.Options{Store: a.store, Clock: o.Clock, Logger: a.log})
+	if err := a.loadMonitors(ctx, cfg); err != nil {
+		a.store.Close()
+		return nil, err
+	}
+	a.registry.MustRegister(newMonitorCollector(a.engine))
+
 	a.web, err = web.New(web.Options{
 		Auth: a.auth, Health: a.store, Logger: a.log, Clock: o.Clock,
 		Registry: a.registry, Gatherer: a.registry, Build: o.Build,
@@ -125,6 +135,8 @@ func New(ctx context.Context, o Options) (*App, error) {
 			return web.ReloadStatus{}
 		},
 		StartedAt: o.Clock.Now(),
+		Monitors:  a.engine,
+		Pinger:    a,
 	})
 	if err != nil {
 		a.store.Close()
@@ -205,6 +217,14 @@ func (a *App) Start(ctx context.Context) error {
 		}
 	})
 	a.wg.Go(func() { a.pruneLoop(bg) })
+	a.wg.Go(func() {
+		a.engine.Run(bg, func(ctx context.Context) {
+			a.engine.Maintain(ctx, func() (time.Duration, time.Duration) {
+				r := a.cfg.Load().Retention
+				return r.Raw.Std(), r.Rollups.Std()
+			})
+		})
+	})
 
 	scheme := "http"
 	if cfg.Server.TLS.Enabled() {
@@ -251,6 +271,7 @@ func (a *App) Stop(ctx context.Context) error {
 			err = errors.Join(err, a.http.Close())
 		}
 	}
+	// Checks stop after the HTTP server, so pings in flight are still recorded.
 	if a.stop != nil {
 		a.stop()
 	}
@@ -275,6 +296,10 @@ func (a *App) Reload(ctx context.Context) error {
 		a.log.Error("configuration reload rejected; keeping the running one", "path", a.opts.ConfigPath, "err", err)
 		return errs.Wrap(errs.Invalid, err, "configuration rejected; the running one stays:\n%s", err)
 	}
+	if err := a.loadMonitors(ctx, next); err != nil {
+		a.lastReload.Store(&web.ReloadStatus{At: now, Err: err.Error()})
+		return errs.Wrap(errs.Invalid, err, "configuration rejected; the running one stays:\n%s", err)
+	}
 	prev := a.cfg.Load()
 	for _, key := range restartOnly(prev, next) {
 		a.log.Warn("configuration change needs a restart to take effect", "key", key)
@@ -283,6 +308,20 @@ func (a *App) Reload(ctx context.Context) error {
 	a.level.Set(next.Log.SlogLevel())
 	a.lastReload.Store(&web.ReloadStatus{At: now})
 	a.log.Info("configuration reloaded", "path", a.opts.ConfigPath)
+	return nil
+}
+
+// loadMonitors builds the configured monitors and hands them to the engine.
+func (a *App) loadMonitors(ctx context.Context, cfg *config.Config) error {
+	defs, err := BuildMonitors(cfg.Monitors)
+	if err != nil {
+		return err
+	}
+	if err := a.engine.Load(ctx, defs); err != nil {
+		return err
+	}
+	tokens := heartbeatTokens(cfg.Monitors)
+	a.pingTokens.Store(&tokens)
 	return nil
 }
 

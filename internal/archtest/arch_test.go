@@ -15,7 +15,8 @@ import (
 // edgeImports lists, for imports that belong at the edges, which packages may use them.
 // Domain packages decide; adapters (web, store) talk HTTP and SQL.
 var edgeImports = map[string][]string{
-	"net/http":     {"internal/web", "internal/app", "internal/cli", "cmd/vigie", "bench"},
+	// check is an adapter too: its HTTP probe is an HTTP client.
+	"net/http":     {"internal/web", "internal/app", "internal/cli", "internal/check", "cmd/vigie", "bench"},
 	"database/sql": {"internal/store", "internal/store/sqlite", "internal/store/postgres", "internal/store/storetest", "cmd/vigie", "bench"},
 }
 

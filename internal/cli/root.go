@@ -118,6 +118,7 @@ Start with 'vigie serve --config examples/quickstart.yaml', then open the printe
 		newUserCmd(env, f),
 		newTokenCmd(env, f),
 		newMigrateCmd(env, f),
+		newCheckCmd(env),
 	)
 	return root
 }

@@ -31,6 +31,12 @@ type Config struct {
 	Storage   Storage   `yaml:"storage"`
 	Log       Log       `yaml:"log"`
 	Retention Retention `yaml:"retention"`
+	Monitors  []Monitor `yaml:"monitors"`
+}
+
+// Validate checks what spans sections.
+func (c *Config) Validate(v *Validator) {
+	validateMonitors(v, c.Monitors)
 }
 
 // Load reads the file at path (and its includes), expands environment variables with lookupEnv

@@ -270,6 +270,7 @@ func (l *loader) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 			key:        l.pos(k),
 			value:      l.pos(val),
 			collection: target.Kind == yaml.MappingNode || target.Kind == yaml.SequenceNode,
+			quoted:     isQuoted(target),
 		}
 		switch {
 		case isNull(target):
@@ -368,7 +369,7 @@ func (l *loader) decodeSlice(n *yaml.Node, v reflect.Value, path string) {
 		p := fmt.Sprintf("%s[%d]", path, i)
 		target := follow(item)
 		l.fields[p] = fieldPos{display: p, key: l.pos(item), value: l.pos(item),
-			collection: target.Kind == yaml.MappingNode || target.Kind == yaml.SequenceNode}
+			collection: target.Kind == yaml.MappingNode || target.Kind == yaml.SequenceNode, quoted: isQuoted(target)}
 		walk(s.Index(i), p, setDefaults)
 		l.decode(item, s.Index(i), p)
 	}
@@ -522,4 +523,8 @@ func validEnvName(name string) bool {
 		}
 	}
 	return true
+}
+
+func isQuoted(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0
 }

@@ -28,6 +28,7 @@ type fieldPos struct {
 	display    string // the key path as written, e.g. "storage.dsn_file" for the dsn field
 	key, value position
 	collection bool // the value is a mapping or list: errors point at the key instead
+	quoted     bool // the value is a quoted scalar: its text starts one column later
 }
 
 // loader holds the state of one Load call.
@@ -363,13 +364,19 @@ func (l *loader) errorAt(n *yaml.Node, path, msg string) {
 }
 
 // errorAtPath records a validation problem at the position recorded for path, or at the
-// nearest enclosing key written in the file when path itself holds a default.
-func (l *loader) errorAtPath(path, msg string) {
+// nearest enclosing key written in the file when path itself holds a default. offset moves
+// the column within a one-line scalar value (to point into an expression).
+func (l *loader) errorAtPath(path string, offset int, msg string) {
 	e := Error{File: l.main, Path: path, Msg: msg}
 	if f, ok := l.fields[path]; ok {
 		p := f.value
 		if f.collection {
 			p = f.key
+		} else if offset > 0 {
+			p.col += offset
+			if f.quoted {
+				p.col++
+			}
 		}
 		e.File, e.Line, e.Column, e.Path = p.file, p.line, p.col, f.display
 	} else {

@@ -19,7 +19,13 @@ type Validator struct {
 
 // Errorf records a problem with the value at key.
 func (v *Validator) Errorf(key, format string, args ...any) {
-	v.l.errorAtPath(joinPath(v.path, key), fmt.Sprintf(format, args...))
+	v.l.errorAtPath(joinPath(v.path, key), 0, fmt.Sprintf(format, args...))
+}
+
+// ErrorfAt records a problem at byte offset within the one-line string value at key, so an
+// error in an expression points at the offending token.
+func (v *Validator) ErrorfAt(key string, offset int, format string, args ...any) {
+	v.l.errorAtPath(joinPath(v.path, key), offset, fmt.Sprintf(format, args...))
 }
 
 // DurationRange records a problem when d is outside [lo, hi] and reports whether it was inside.

@@ -51,7 +51,7 @@ func isAPI(r *http.Request) bool {
 	case "/metrics", "/healthz", "/readyz":
 		return true
 	}
-	return strings.HasPrefix(r.URL.Path, "/api/")
+	return strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/ping/")
 }
 
 // writeError answers with err: JSON for the API, an HTML page for the UI. Internal details
@@ -60,7 +60,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code := errs.CodeOf(err)
 	status := statusOf(code)
 	if status >= 500 {
-		s.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.Logger.Error("request failed", "method", r.Method, "path", logPath(r), "err", err)
 	}
 	if e, ok := err.(*errs.Error); ok && e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds()+0.999)))

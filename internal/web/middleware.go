@@ -102,7 +102,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				s.Logger.Error("panic serving request", "method", r.Method, "path", r.URL.Path,
+				s.Logger.Error("panic serving request", "method", r.Method, "path", logPath(r),
 					"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 				if sw.status == 0 {
 					s.writeError(sw, r, errInternal)
@@ -140,8 +140,17 @@ func (s *Server) logRequest(r *http.Request, sw *statusWriter, d time.Duration) 
 	}
 	s.metrics.requests.WithLabelValues(r.Method, route, strconv.Itoa(status)).Inc()
 	s.metrics.duration.WithLabelValues(r.Method, route).Observe(d.Seconds())
-	s.Logger.Info("http request", "method", r.Method, "path", r.URL.Path, "route", route,
+	s.Logger.Info("http request", "method", r.Method, "path", logPath(r), "route", route,
 		"status", status, "bytes", sw.bytes, "duration", d, "ip", s.clientIP(r))
+}
+
+// logPath is the path to write in logs: on routes whose path holds a credential (heartbeat
+// tokens) the route pattern stands in for it.
+func logPath(r *http.Request) string {
+	if strings.Contains(r.Pattern, "{token}") {
+		return r.Pattern[strings.IndexByte(r.Pattern, ' ')+1:]
+	}
+	return r.URL.Path
 }
 
 // clientIP is the address of whoever sent the request: the peer, or, when the peer is a

@@ -66,6 +66,9 @@ type Options struct {
 	Reload     func(ctx context.Context) error
 	LastReload func() ReloadStatus
 	StartedAt  time.Time
+	// Monitors and Pinger are nil when no monitor engine runs (some tests).
+	Monitors MonitorView
+	Pinger   Pinger
 }
 
 // Server holds the handlers. Build it with New and serve Handler().
@@ -138,9 +141,18 @@ func (s *Server) buildRoutes() []route {
 		{"GET /api/v1/users", api(auth.ScopeAdmin, s.apiListUsers)},
 		{"POST /api/v1/users", api(auth.ScopeAdmin, s.apiCreateUser)},
 		{"DELETE /api/v1/users/{name}", api(auth.ScopeAdmin, s.apiDeleteUser)},
+		{"GET /api/v1/monitors", api(auth.ScopeRead, s.apiListMonitors)},
+		{"GET /api/v1/monitors/{name}", api(auth.ScopeRead, s.apiGetMonitor)},
+		{"GET /api/v1/monitors/{name}/results", api(auth.ScopeRead, s.apiMonitorResults)},
 		{"GET /api/v1/tokens", api(auth.ScopeAdmin, s.apiListTokens)},
 		{"POST /api/v1/tokens", api(auth.ScopeAdmin, s.apiCreateToken)},
 		{"DELETE /api/v1/tokens/{id}", api(auth.ScopeAdmin, s.apiRevokeToken)},
+
+		// Heartbeats: the token in the path is the credential, as cron jobs expect.
+		{"GET /ping/{token}", s.serveAPI(s.ping)},
+		{"POST /ping/{token}", s.serveAPI(s.ping)},
+		{"GET /ping/{token}/{what}", s.serveAPI(s.ping)},
+		{"POST /ping/{token}/{what}", s.serveAPI(s.ping)},
 
 		{"GET /static/", http.StripPrefix("/static/", staticHandler(static))},
 		{"GET /login", uiHandlerFunc(s, s.loginPage)},
@@ -149,6 +161,8 @@ func (s *Server) buildRoutes() []route {
 		{"POST /setup", uiHandlerFunc(s, s.setupSubmit)},
 		{"POST /logout", ui(s.logout)},
 		{"GET /{$}", ui(s.overviewPage)},
+		{"GET /monitors", ui(s.monitorsPage)},
+		{"GET /monitors/{name}", ui(s.monitorPage)},
 		{"GET /users", ui(s.usersPage)},
 		{"POST /users", ui(s.usersCreate)},
 		{"POST /users/{name}/delete", ui(s.usersDelete)},

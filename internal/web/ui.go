@@ -35,6 +35,7 @@ func parseTemplates(now func() time.Time) (map[string]*template.Template, error)
 			}
 			return t.UTC().Format("2006-01-02 15:04 UTC")
 		},
+		"ms": shortDuration,
 		"ago": func(t time.Time) string {
 			if t.IsZero() {
 				return "never"

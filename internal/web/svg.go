@@ -1,0 +1,170 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"math"
+	"strings"
+	"time"
+
+	"vigie/internal/monitor"
+)
+
+// Charts are drawn on the server as inline SVG: no JavaScript, no external assets, and they
+// print. Colours come from CSS classes, so the CSP needs no inline styles and dark mode works.
+
+// bucket is one slice of time in a chart.
+type bucket struct {
+	start, end time.Time
+	count      int
+	worst      monitor.Status
+	sum, max   time.Duration
+}
+
+// bucketize spreads results over n equal slices of [from, to).
+func bucketize(rs []monitor.Result, from, to time.Time, n int) []bucket {
+	bs := make([]bucket, n)
+	step := to.Sub(from) / time.Duration(n)
+	for i := range bs {
+		bs[i].start = from.Add(time.Duration(i) * step)
+		bs[i].end = bs[i].start.Add(step)
+	}
+	for _, r := range rs {
+		i := int(r.At.Sub(from) / step)
+		if i < 0 || i >= n {
+			continue
+		}
+		b := &bs[i]
+		b.count++
+		b.sum += r.Duration
+		b.max = max(b.max, r.Duration)
+		b.worst = max(b.worst, r.Status)
+	}
+	return bs
+}
+
+// sparkline is a small response-time line (mean per bucket) for monitor lists.
+func sparkline(rs []monitor.Result, from, to time.Time) template.HTML {
+	const w, h, n = 120, 28, 48
+	bs := bucketize(rs, from, to, n)
+	var peak time.Duration
+	for _, b := range bs {
+		if b.count > 0 {
+			peak = max(peak, b.sum/time.Duration(b.count))
+		}
+	}
+	if peak == 0 {
+		return template.HTML(fmt.Sprintf(`<svg class="spark" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-label="no data"><line class="axis" x1="0" y1="%d" x2="%d" y2="%d"/></svg>`, w, h, w, h, h-1, w, h-1))
+	}
+	var pts []string
+	for i, b := range bs {
+		if b.count == 0 {
+			continue
+		}
+		x := float64(i)*float64(w)/float64(n-1) + 0.5
+		y := float64(h-2) - float64(b.sum/time.Duration(b.count))/float64(peak)*float64(h-4) + 1
+		pts = append(pts, fmt.Sprintf("%.1f,%.1f", x, y))
+	}
+	return template.HTML(fmt.Sprintf(`<svg class="spark" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-label="response time, last 24 hours, peak %s"><polyline class="line" points="%s"/></svg>`,
+		w, h, w, h, shortDuration(peak), strings.Join(pts, " ")))
+}
+
+// statusBar is a row of slices coloured by the worst status in each, with a tooltip; empty
+// slices are grey. The state is also in the tooltip text, never only in the colour.
+func statusBar(rs []monitor.Result, from, to time.Time, n int, label string) template.HTML {
+	const h, gap = 30, 2
+	bw := 6
+	w := n*(bw+gap) - gap
+	bs := bucketize(rs, from, to, n)
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg class="bar" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-label="%s">`, w, h, w, h, template.HTMLEscapeString(label))
+	for i, bk := range bs {
+		class, word := "none", "no data"
+		if bk.count > 0 {
+			class, word = bk.worst.String(), bk.worst.String()
+		}
+		fmt.Fprintf(&b, `<rect class="%s" x="%d" y="0" width="%d" height="%d" rx="1.5"><title>%s – %s: %s (%d checks)</title></rect>`,
+			class, i*(bw+gap), bw, h, bk.start.UTC().Format("Jan 2 15:04"), bk.end.UTC().Format("15:04 UTC"), word, bk.count)
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}
+
+// responseChart plots mean and max response time per slice with a labelled scale; slices
+// with a failure get a red tick under the axis.
+func responseChart(rs []monitor.Result, from, to time.Time) template.HTML {
+	const w, h, n = 720, 200, 96
+	const left, bottom, top = 52, 22, 8
+	bs := bucketize(rs, from, to, n)
+	var peak time.Duration
+	for _, b := range bs {
+		peak = max(peak, b.max)
+	}
+	scale := niceCeil(peak)
+	plotW, plotH := float64(w-left-8), float64(h-bottom-top)
+	x := func(i int) float64 { return float64(left) + (float64(i)+0.5)*plotW/float64(n) }
+	y := func(d time.Duration) float64 {
+		if scale == 0 {
+			return float64(top) + plotH
+		}
+		return float64(top) + plotH - float64(d)/float64(scale)*plotH
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-label="response time from %s to %s, peak %s">`,
+		w, h, from.UTC().Format("Jan 2 15:04"), to.UTC().Format("Jan 2 15:04 UTC"), shortDuration(peak))
+	for i := 0; i <= 4; i++ {
+		v := scale * time.Duration(i) / 4
+		fmt.Fprintf(&b, `<line class="grid" x1="%d" y1="%.1f" x2="%d" y2="%.1f"/><text class="label" x="%d" y="%.1f" text-anchor="end">%s</text>`,
+			left, y(v), w-8, y(v), left-6, y(v)+4, shortDuration(v))
+	}
+	var mean, peakLine []string
+	for i, bk := range bs {
+		if bk.count == 0 {
+			continue
+		}
+		mean = append(mean, fmt.Sprintf("%.1f,%.1f", x(i), y(bk.sum/time.Duration(bk.count))))
+		peakLine = append(peakLine, fmt.Sprintf("%.1f,%.1f", x(i), y(bk.max)))
+		if bk.worst == monitor.StatusDown {
+			fmt.Fprintf(&b, `<rect class="down" x="%.1f" y="%.1f" width="%.1f" height="5"><title>failures %s–%s</title></rect>`,
+				x(i)-plotW/float64(n)/2, float64(top)+plotH+3, plotW/float64(n), bk.start.UTC().Format("15:04"), bk.end.UTC().Format("15:04"))
+		}
+	}
+	fmt.Fprintf(&b, `<polyline class="peak" points="%s"/><polyline class="line" points="%s"/>`, strings.Join(peakLine, " "), strings.Join(mean, " "))
+	for i := 0; i <= 4; i++ {
+		t := from.Add(to.Sub(from) * time.Duration(i) / 4)
+		fmt.Fprintf(&b, `<text class="label" x="%.1f" y="%d" text-anchor="middle">%s</text>`,
+			float64(left)+plotW*float64(i)/4, h-4, t.UTC().Format("15:04"))
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}
+
+// niceCeil rounds a duration up to 1, 2 or 5 times a power of ten milliseconds.
+func niceCeil(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 0
+	}
+	ms := float64(d) / float64(time.Millisecond)
+	p := math.Pow(10, math.Floor(math.Log10(ms)))
+	for _, m := range []float64{1, 2, 5, 10} {
+		if ms <= m*p {
+			return time.Duration(m * p * float64(time.Millisecond))
+		}
+	}
+	return d
+}
+
+// shortDuration prints response times the way people read them: "850 µs", "42 ms", "1.2 s".
+func shortDuration(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "0"
+	case d < time.Millisecond:
+		return fmt.Sprintf("%d µs", d.Microseconds())
+	case d < 10*time.Millisecond:
+		return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+	case d < time.Second:
+		return fmt.Sprintf("%d ms", d.Milliseconds())
+	}
+	return fmt.Sprintf("%.1f s", d.Seconds())
+}
