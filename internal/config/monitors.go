@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"vigie/internal/check"
@@ -167,7 +168,7 @@ func (m *Monitor) Validate(v *Validator) {
 	compileAll(v, "conditions", m.Conditions, schema)
 	compileAll(v, "degraded_if", m.DegradedIf, schema)
 	if _, err := check.New(m.Spec()); err != nil {
-		v.Errorf(m.specKey(), "%s", err)
+		v.Errorf(m.specKey(err), "%s", err)
 	}
 }
 
@@ -186,13 +187,32 @@ func (m *Monitor) validateHeartbeat(v *Validator) {
 	v.DurationRange("heartbeat.grace", m.Heartbeat.Grace, Duration(time.Second), Duration(30*day))
 }
 
-// specKey is where a probe's own complaint about its settings is reported.
-func (m *Monitor) specKey() string {
-	switch m.Type {
-	case "http":
+// optionKeys routes a probe's complaint about its settings to the key it concerns: each
+// probe error starts with the option's name.
+var optionKeys = []struct{ prefix, key string }{
+	{"url ", "url"},
+	{"method ", "http.method"},
+	{"basic auth", "http.basic_auth"},
+	{"client certificate", "http.client_cert"},
+	{"proxy ", "http.proxy"},
+	{"unknown starttls", "tls.starttls"},
+	{"unknown DNS query type", "dns.type"},
+	{"DNS name", "dns.name"},
+	{"DNS server", "dns.server"},
+	{"a DNS check needs a server", "dns.server"},
+	{"ping count", "icmp.count"},
+	{"SSH fingerprint", "ssh.fingerprint"},
+}
+
+// specKey is where a probe's complaint about its settings is reported.
+func (m *Monitor) specKey(err error) string {
+	for _, o := range optionKeys {
+		if strings.HasPrefix(err.Error(), o.prefix) {
+			return o.key
+		}
+	}
+	if m.Type == "http" {
 		return "url"
-	case "dns":
-		return "dns"
 	}
 	return "target"
 }
