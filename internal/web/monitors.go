@@ -260,7 +260,10 @@ func (s *Server) monitorsPage(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		row := monitorRow{Snap: snap, Spark: sparkline(rs, from, now)}
+		row := monitorRow{Snap: snap}
+		if snap.Definition.Probe != nil { // heartbeats have no response time to draw
+			row.Spark = sparkline(rs, from, now)
+		}
 		for _, win := range uptimeWindows {
 			ratio, ok, err := s.Monitors.Uptime(r.Context(), snap.Definition.Name, now.Add(-win.Span))
 			if err != nil {
@@ -268,7 +271,7 @@ func (s *Server) monitorsPage(w http.ResponseWriter, r *http.Request) error {
 			}
 			row.Uptimes = append(row.Uptimes, labelled{win.Label, percent(ratio, ok)})
 		}
-		if snap.Last != nil {
+		if snap.Last != nil && snap.Definition.Probe != nil {
 			row.Last = shortDuration(snap.Last.Duration)
 		}
 		rows = append(rows, row)

@@ -61,12 +61,23 @@ func sparkline(rs []monitor.Result, from, to time.Time) template.HTML {
 		if b.count == 0 {
 			continue
 		}
-		x := float64(i)*float64(w)/float64(n-1) + 0.5
-		y := float64(h-2) - float64(b.sum/time.Duration(b.count))/float64(peak)*float64(h-4) + 1
+		// 3 px of margin all round keeps a lone dot inside the frame.
+		x := 3 + float64(i)*float64(w-6)/float64(n-1)
+		y := 3 + float64(h-6) - float64(b.sum/time.Duration(b.count))/float64(peak)*float64(h-6)
 		pts = append(pts, fmt.Sprintf("%.1f,%.1f", x, y))
 	}
-	return template.HTML(fmt.Sprintf(`<svg class="spark" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-label="response time, last 24 hours, peak %s"><polyline class="line" points="%s"/></svg>`,
-		w, h, w, h, shortDuration(peak), strings.Join(pts, " ")))
+	return template.HTML(fmt.Sprintf(`<svg class="spark" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-label="response time, last 24 hours, peak %s"><polyline class="line" points="%s"/>%s</svg>`,
+		w, h, w, h, shortDuration(peak), strings.Join(pts, " "), lonePoint(pts)))
+}
+
+// lonePoint draws a dot when a line has a single point, which a polyline would not show
+// (a monitor in its first half hour).
+func lonePoint(pts []string) string {
+	if len(pts) != 1 {
+		return ""
+	}
+	x, y, _ := strings.Cut(pts[0], ",")
+	return fmt.Sprintf(`<circle class="dot" cx="%s" cy="%s" r="2.5"/>`, x, y)
 }
 
 // statusBar is a row of slices coloured by the worst status in each, with a tooltip; empty
@@ -77,7 +88,7 @@ func statusBar(rs []monitor.Result, from, to time.Time, n int, label string) tem
 	w := n*(bw+gap) - gap
 	bs := bucketize(rs, from, to, n)
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="bar" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-label="%s">`, w, h, w, h, template.HTMLEscapeString(label))
+	fmt.Fprintf(&b, `<svg class="bar" viewBox="0 0 %d %d" preserveAspectRatio="none" role="img" aria-label="%s">`, w, h, template.HTMLEscapeString(label))
 	for i, bk := range bs {
 		class, word := "none", "no data"
 		if bk.count > 0 {
@@ -129,11 +140,16 @@ func responseChart(rs []monitor.Result, from, to time.Time) template.HTML {
 				x(i)-plotW/float64(n)/2, float64(top)+plotH+3, plotW/float64(n), bk.start.UTC().Format("15:04"), bk.end.UTC().Format("15:04"))
 		}
 	}
-	fmt.Fprintf(&b, `<polyline class="peak" points="%s"/><polyline class="line" points="%s"/>`, strings.Join(peakLine, " "), strings.Join(mean, " "))
+	fmt.Fprintf(&b, `<polyline class="peak" points="%s"/><polyline class="line" points="%s"/>%s`,
+		strings.Join(peakLine, " "), strings.Join(mean, " "), lonePoint(mean))
 	for i := 0; i <= 4; i++ {
 		t := from.Add(to.Sub(from) * time.Duration(i) / 4)
-		fmt.Fprintf(&b, `<text class="label" x="%.1f" y="%d" text-anchor="middle">%s</text>`,
-			float64(left)+plotW*float64(i)/4, h-4, t.UTC().Format("15:04"))
+		anchor := map[int]string{0: "start", 4: "end"}[i] // keep the end labels inside the frame
+		if anchor == "" {
+			anchor = "middle"
+		}
+		fmt.Fprintf(&b, `<text class="label" x="%.1f" y="%d" text-anchor="%s">%s</text>`,
+			float64(left)+plotW*float64(i)/4, h-4, anchor, t.UTC().Format("15:04"))
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
