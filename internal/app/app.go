@@ -113,7 +113,14 @@ func New(ctx context.Context, o Options) (*App, error) {
 		return nil, err
 	}
 
-	a.engine = monitor.NewEngine(monitor.Options{Store: a.store, Clock: o.Clock, Logger: a.log})
+	lateness := prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "vigie_check_start_lateness_seconds",
+		Help:    "How late checks start against their schedule.",
+		Buckets: []float64{.001, .005, .01, .05, .1, .5, 1, 5},
+	})
+	a.registry.MustRegister(lateness)
+	a.engine = monitor.NewEngine(monitor.Options{Store: a.store, Clock: o.Clock, Logger: a.log,
+		OnLateness: func(d time.Duration) { lateness.Observe(d.Seconds()) }})
 	if err := a.loadMonitors(ctx, cfg); err != nil {
 		a.store.Close()
 		return nil, err

@@ -56,6 +56,8 @@ type Options struct {
 	// OnChange is called (outside locks, in the checking goroutine) after a state change is
 	// stored. The alert engine listens here.
 	OnChange func(Event, *Definition)
+	// OnLateness, if set, is told how late each check started against its schedule.
+	OnLateness func(time.Duration)
 }
 
 // entry is one monitor's runtime state.
@@ -201,7 +203,7 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) time.Time {
 				if !en.running {
 					en.running = true
 					e.runs.Add(1)
-					go e.run(ctx, en, en.def)
+					go e.run(ctx, en, en.def, en.next)
 				}
 				en.next = nextStart(en, now)
 			}
@@ -223,7 +225,7 @@ func nextStart(en *entry, now time.Time) time.Time {
 	return next
 }
 
-func (e *Engine) run(ctx context.Context, en *entry, def *Definition) {
+func (e *Engine) run(ctx context.Context, en *entry, def *Definition, scheduled time.Time) {
 	defer e.runs.Done()
 	defer func() {
 		if p := recover(); p != nil {
@@ -242,6 +244,9 @@ func (e *Engine) run(ctx context.Context, en *entry, def *Definition) {
 		return
 	}
 	began := e.opts.Clock.Now()
+	if e.opts.OnLateness != nil {
+		e.opts.OnLateness(began.Sub(scheduled))
+	}
 	cctx, cancel := context.WithTimeout(ctx, def.Timeout)
 	res := def.Probe.Run(cctx)
 	cancel()
