@@ -30,8 +30,11 @@ func bucketize(rs []monitor.Result, from, to time.Time, n int) []bucket {
 		bs[i].end = bs[i].start.Add(step)
 	}
 	for _, r := range rs {
+		if r.At.Before(from) {
+			continue // integer division would put it in the first slice
+		}
 		i := int(r.At.Sub(from) / step)
-		if i < 0 || i >= n {
+		if i >= n {
 			continue
 		}
 		b := &bs[i]
