@@ -16,6 +16,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"vigie/internal/suggest"
 )
 
 // The optional methods a section type (a struct decoded from a mapping) may have. They are
@@ -307,7 +309,7 @@ func (l *loader) unknownKey(k *yaml.Node, path, name string, fields []field) {
 		}
 	}
 	msg := fmt.Sprintf("unknown key %s", quote(name))
-	if s := suggest(name, known); s != "" {
+	if s := suggest.Closest(name, known); s != "" {
 		msg += fmt.Sprintf("; did you mean %q?", s)
 	}
 	l.errorAt(k, path, msg)

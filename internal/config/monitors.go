@@ -9,6 +9,8 @@ import (
 
 	"vigie/internal/check"
 	"vigie/internal/check/cond"
+
+	"vigie/internal/suggest"
 )
 
 // Monitor is one entry of `monitors`: a check run on an interval, or a heartbeat that a job
@@ -273,7 +275,7 @@ func validateMonitors(v *Validator, ms []Monitor) {
 			continue
 		}
 		if _, ok := index[m.DependsOn]; !ok {
-			if s := suggest(m.DependsOn, names); s != "" {
+			if s := suggest.Closest(m.DependsOn, names); s != "" {
 				v.Errorf(key, "no monitor named %q; did you mean %q?", m.DependsOn, s)
 			} else {
 				v.Errorf(key, "no monitor named %q", m.DependsOn)

@@ -5,6 +5,8 @@ import (
 	"os"
 	"slices"
 	"strings"
+
+	"vigie/internal/suggest"
 )
 
 // Validator records semantic problems found by a section's Validate method. Keys are relative
@@ -44,7 +46,7 @@ func (v *Validator) OneOf(key, value string, allowed ...string) bool {
 		return true
 	}
 	what := key[strings.LastIndexAny(key, ".]")+1:]
-	if s := suggest(value, allowed); s != "" {
+	if s := suggest.Closest(value, allowed); s != "" {
 		v.Errorf(key, "unknown %s %s; did you mean %q?", what, quote(value), s)
 	} else {
 		v.Errorf(key, "unknown %s %s (use %s)", what, quote(value), orList(allowed))
@@ -113,55 +115,4 @@ func parentPath(path string) string {
 		return path[:i]
 	}
 	return ""
-}
-
-// suggest returns the candidate closest to s: within a small edit distance (transpositions
-// count as one edit), or else one that is a prefix of s or has s as prefix. Short words get a
-// tighter distance, otherwise every three-letter typo would match some other key.
-func suggest(s string, candidates []string) string {
-	s = strings.ToLower(s)
-	limit := 2
-	if len(s) <= 3 {
-		limit = 1
-	}
-	best, bestDist := "", limit+1
-	for _, c := range candidates {
-		if d := editDistance(s, strings.ToLower(c)); d < bestDist {
-			best, bestDist = c, d
-		}
-	}
-	if best != "" || len(s) < 3 {
-		return best
-	}
-	for _, c := range candidates {
-		if len(c) >= 3 && (strings.HasPrefix(c, s) || strings.HasPrefix(s, c)) {
-			return c
-		}
-	}
-	return ""
-}
-
-// editDistance is the optimal string alignment distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev2 := make([]int, len(b)+1)
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(b)]
 }

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"vigie/internal/suggest"
 )
 
 // Error is a condition that does not compile, or, from Eval, a json() value of a type the
@@ -530,12 +532,7 @@ func unknownField(name string, schema Schema) string {
 		names = append(names, k)
 	}
 	slices.Sort(names)
-	best, bestDist := "", 3
-	for _, k := range names {
-		if d := levenshtein(name, k); d < bestDist {
-			best, bestDist = k, d
-		}
-	}
+	best := suggest.Closest(name, names)
 	switch {
 	case best != "":
 		return fmt.Sprintf("unknown field %q; did you mean %q?", name, best)
@@ -543,27 +540,6 @@ func unknownField(name string, schema Schema) string {
 		return fmt.Sprintf("unknown field %q: this check has no fields", name)
 	}
 	return fmt.Sprintf("unknown field %q (fields: %s)", name, strings.Join(names, ", "))
-}
-
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }
 
 func article(k Kind) string {
