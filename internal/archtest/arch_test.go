@@ -16,7 +16,7 @@ import (
 // Domain packages decide; adapters (web, store) talk HTTP and SQL.
 var edgeImports = map[string][]string{
 	// check is an adapter too: its HTTP probe is an HTTP client.
-	"net/http":     {"internal/web", "internal/app", "internal/cli", "internal/check", "cmd/vigie"},
+	"net/http":     {"internal/web", "internal/app", "internal/cli", "internal/check", "internal/notify", "cmd/vigie"},
 	"database/sql": {"internal/store", "internal/store/sqlite", "internal/store/postgres", "internal/store/storetest", "cmd/vigie"},
 }
 

@@ -1,0 +1,73 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// UserAgent identifies vigie to receivers.
+const UserAgent = "vigie-notify"
+
+// PostJSON sends body as JSON to url and classifies the answer the way Notifier promises:
+// 2xx is success, 429 and 503 with Retry-After give a *RetryAfterError, other 5xx a plain
+// (retryable) error, other 4xx a *PermanentError. The receiver's answer, trimmed, is part
+// of the error so people can see why it refused.
+func PostJSON(ctx context.Context, client *http.Client, url string, header http.Header, body any) error {
+	data, err := json.Marshal(body)
+	if err != nil {
+		return &PermanentError{Err: err}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(data))
+	if err != nil {
+		return &PermanentError{Err: err}
+	}
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", UserAgent)
+	return Do(client, req)
+}
+
+// Do sends req and classifies the answer like PostJSON.
+func Do(client *http.Client, req *http.Request) error {
+	resp, err := client.Do(req)
+	if err != nil {
+		return err // transport failure: worth retrying
+	}
+	defer resp.Body.Close()
+	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return nil
+	}
+	err = fmt.Errorf("%s answered %d %s", req.URL.Host, resp.StatusCode, strings.TrimSpace(string(snippet)))
+	if after, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok &&
+		(resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+		return &RetryAfterError{After: after, Err: err}
+	}
+	if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusRequestTimeout {
+		return err
+	}
+	return &PermanentError{Err: err}
+}
+
+// retryAfter parses a Retry-After header: seconds, or an HTTP date.
+func retryAfter(v string, now time.Time) (time.Duration, bool) {
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
+}
