@@ -32,6 +32,9 @@ type Dialect struct {
 	// LockMigrations serialises migrations across nodes inside tx; nil when the backend
 	// already serialises writers.
 	LockMigrations func(ctx context.Context, tx *sql.Tx) error
+	// SkipLocked is appended to a claiming SELECT so workers on several nodes take different
+	// rows; empty where there is one writer anyway.
+	SkipLocked string
 }
 
 // Store is the database. Reads go through read; writes through write, which for SQLite is a

@@ -29,6 +29,7 @@ func Dialect() store.Dialect {
 	return store.Dialect{
 		Name:       "postgres",
 		Positional: true,
+		SkipLocked: " FOR UPDATE SKIP LOCKED",
 		Migrations: sub,
 		IsUniqueViolation: func(err error) bool {
 			var e *pgconn.PgError

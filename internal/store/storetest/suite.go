@@ -30,6 +30,8 @@ func Run(t *testing.T, open Opener) {
 		{"Results", testResults},
 		{"Events", testEvents},
 		{"Rollups", testRollups},
+		{"Outbox", testOutbox},
+		{"ConcurrentClaims", testConcurrentClaims},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
