@@ -1,0 +1,405 @@
+package alert
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"vigie/internal/clock"
+	"vigie/internal/errs"
+	"vigie/internal/monitor"
+	"vigie/internal/notify"
+)
+
+// Route sends the alerts whose labels match to receivers.
+type Route struct {
+	Match        map[string]string // every label must match; empty matches everything
+	Receivers    []string
+	Escalation   []Step // later steps: receivers told when nobody acknowledged in time
+	Continue     bool   // also try the routes after this one
+	GroupBy      []string
+	GroupWait    time.Duration // wait this long after an alert opens, collecting its group
+	Repeat       time.Duration // remind this often while firing and unacknowledged
+	NotifyOn     []string      // alert kinds that notify: down, degraded
+	SendResolved bool
+}
+
+// Step is one escalation step.
+type Step struct {
+	After     time.Duration // since the alert started
+	Receivers []string
+}
+
+func (r *Route) notifies(kind string) bool { return slices.Contains(r.NotifyOn, kind) }
+
+// Enqueuer puts notifications in the outbox.
+type Enqueuer interface {
+	Enqueue(ctx context.Context, receiver string, m notify.Message) error
+}
+
+// Options configure an Engine.
+type Options struct {
+	Store  Store
+	Outbox Enqueuer
+	Clock  clock.Clock
+	Logger *slog.Logger
+	// Routes and BaseURL are read on every round so a reload applies.
+	Routes  func() []Route
+	BaseURL func() string
+	Signer  *Signer
+}
+
+// Engine opens, routes, reminds, escalates and resolves alerts.
+type Engine struct {
+	opts Options
+	mu   sync.Mutex // one round at a time: rounds read and write the same alerts
+}
+
+// NewEngine returns an engine; Observe feeds it, Run sends.
+func NewEngine(o Options) *Engine {
+	if o.Clock == nil {
+		o.Clock = clock.Real{}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Engine{opts: o}
+}
+
+func severityOf(kind string) notify.Severity {
+	if kind == "down" {
+		return notify.SeverityCritical
+	}
+	return notify.SeverityWarning
+}
+
+// Observe records a monitor's state change: down or degraded opens (or worsens) its alert,
+// up resolves it. Unknown changes nothing: a monitor that is unknown because its parent is
+// down is covered by the parent's alert.
+func (e *Engine) Observe(ctx context.Context, ev monitor.Event, def *monitor.Definition) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	open, err := e.opts.Store.OpenAlertFor(ctx, ev.Monitor)
+	if err != nil && !errs.Is(err, errs.NotFound) {
+		return err
+	}
+	switch ev.State {
+	case monitor.StateDown, monitor.StateDegraded:
+		kind := string(ev.State)
+		if open == nil {
+			a := &Alert{Monitor: ev.Monitor, Kind: kind, Severity: severityOf(kind), Reason: ev.Reason,
+				Labels: Labels(def.Name, def.Kind, def.Labels), StartedAt: ev.At}
+			e.opts.Logger.Info("alert opened", "monitor", a.Monitor, "kind", kind, "reason", a.Reason)
+			return e.opts.Store.OpenAlert(ctx, a)
+		}
+		open.Reason = ev.Reason
+		if kind == "down" && open.Kind != "down" {
+			// Worse than first reported: tell the receivers again, as a down alert.
+			open.Kind, open.Severity, open.NotifiedAt = kind, severityOf(kind), time.Time{}
+		}
+		return e.opts.Store.UpdateAlert(ctx, open)
+	case monitor.StateUp:
+		if open == nil {
+			return nil
+		}
+		open.ResolvedAt = ev.At
+		e.opts.Logger.Info("alert resolved", "monitor", open.Monitor, "after", ev.At.Sub(open.StartedAt))
+		return e.opts.Store.UpdateAlert(ctx, open)
+	}
+	return nil
+}
+
+// Run sends what is due every few seconds until ctx ends.
+func (e *Engine) Run(ctx context.Context) {
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	for {
+		if err := e.Tick(ctx); err != nil && ctx.Err() == nil {
+			e.opts.Logger.Warn("alert round failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// batch is the alerts one message will carry to one receiver.
+type batch struct {
+	receiver string
+	kind     notify.Kind
+	step     int
+	alerts   []*Alert
+}
+
+// Tick sends what is due now: first notifications of groups whose wait is over, reminders,
+// escalations and resolutions. Each notification's key is derived from what it reports, so
+// a round repeated after a crash enqueues nothing twice.
+func (e *Engine) Tick(ctx context.Context) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.opts.Clock.Now()
+	alerts, err := e.opts.Store.PendingAlerts(ctx)
+	if err != nil {
+		return err
+	}
+	silences, err := e.opts.Store.Silences(ctx, now)
+	if err != nil {
+		return err
+	}
+	routes := e.opts.Routes()
+	batches := map[string]*batch{}
+	add := func(groupKey, receiver string, kind notify.Kind, step int, a *Alert) {
+		k := strings.Join([]string{groupKey, receiver, string(kind), strconv.Itoa(step)}, "\x00")
+		b := batches[k]
+		if b == nil {
+			b = &batch{receiver: receiver, kind: kind, step: step}
+			batches[k] = b
+		}
+		if !slices.Contains(b.alerts, a) {
+			b.alerts = append(b.alerts, a)
+		}
+	}
+	changed := map[*Alert]bool{}
+	for i := range alerts {
+		a := &alerts[i]
+		if !a.Firing() {
+			if !a.NotifiedAt.IsZero() {
+				for ri, r := range matching(routes, a.Labels) {
+					if r.SendResolved && r.notifies(a.Kind) {
+						for _, rcv := range r.Receivers {
+							add(groupKey(ri, r, a.Labels), rcv, notify.KindResolved, 0, a)
+						}
+					}
+				}
+			}
+			// Resolved before anyone was told (a blip within group_wait, or silenced): nothing to say.
+			a.ResolvedNotified, changed[a] = true, true
+			continue
+		}
+		if silenced(silences, a.Labels, now) {
+			continue
+		}
+		for ri, r := range matching(routes, a.Labels) {
+			if !r.notifies(a.Kind) {
+				continue
+			}
+			g := groupKey(ri, r, a.Labels)
+			switch {
+			case a.NotifiedAt.IsZero():
+				if now.Sub(a.StartedAt) >= r.GroupWait {
+					for _, rcv := range r.Receivers {
+						add(g, rcv, notify.KindFiring, 0, a)
+					}
+					a.NotifiedAt, a.LastNotifiedAt, changed[a] = now, now, true
+				}
+			case a.AckedAt.IsZero() && r.Repeat > 0 && now.Sub(a.LastNotifiedAt) >= r.Repeat:
+				for _, rcv := range r.Receivers {
+					add(g, rcv, notify.KindReminder, 0, a)
+				}
+				a.LastNotifiedAt, changed[a] = now, true
+			}
+			if a.AckedAt.IsZero() && !a.NotifiedAt.IsZero() {
+				for s := a.EscalationStep; s < len(r.Escalation) && now.Sub(a.StartedAt) >= r.Escalation[s].After; s++ {
+					for _, rcv := range r.Escalation[s].Receivers {
+						add(g, rcv, notify.KindEscalate, s+1, a)
+					}
+					a.EscalationStep, changed[a] = s+1, true
+				}
+			}
+		}
+	}
+	// Messages first, then the alerts' new state: a crash in between re-enqueues the same keys,
+	// which the outbox stores once.
+	for _, b := range sortedBatches(batches) {
+		if err := e.opts.Outbox.Enqueue(ctx, b.receiver, e.message(ctx, b, now)); err != nil {
+			return err
+		}
+	}
+	for a := range changed {
+		if err := e.opts.Store.UpdateAlert(ctx, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func sortedBatches(m map[string]*batch) []*batch {
+	keys := slices.Sorted(func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	})
+	out := make([]*batch, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, m[k])
+	}
+	return out
+}
+
+// matching returns the routes for labels, by index: the first that matches, and those after
+// it while the matched ones say continue.
+func matching(routes []Route, labels map[string]string) map[int]*Route {
+	out := map[int]*Route{}
+	for i := range routes {
+		if !matches(routes[i].Match, labels) {
+			continue
+		}
+		out[i] = &routes[i]
+		if !routes[i].Continue {
+			break
+		}
+	}
+	return out
+}
+
+func groupKey(route int, r *Route, labels map[string]string) string {
+	parts := []string{strconv.Itoa(route)}
+	for _, l := range r.GroupBy {
+		parts = append(parts, l+"="+labels[l])
+	}
+	if len(r.GroupBy) == 0 {
+		parts = append(parts, "monitor="+labels["monitor"]) // no grouping: one alert a message
+	}
+	return strings.Join(parts, ",")
+}
+
+func silenced(silences []Silence, labels map[string]string, now time.Time) bool {
+	for i := range silences {
+		if silences[i].Active(now) && silences[i].Matches(labels) {
+			return true
+		}
+	}
+	return false
+}
+
+// message renders a batch.
+func (e *Engine) message(ctx context.Context, b *batch, now time.Time) notify.Message {
+	slices.SortFunc(b.alerts, func(x, y *Alert) int { return cmp.Compare(x.Monitor, y.Monitor) })
+	ids := make([]string, len(b.alerts))
+	var alerts []notify.Alert
+	base := strings.TrimRight(e.opts.BaseURL(), "/")
+	worst := notify.SeverityWarning
+	for i, a := range b.alerts {
+		ids[i] = strconv.FormatInt(a.ID, 10)
+		na := notify.Alert{Monitor: a.Monitor, State: a.Kind, Reason: a.Reason, Labels: a.Labels, StartedAt: a.StartedAt,
+			URL: base + "/monitors/" + a.Monitor}
+		if b.kind == notify.KindResolved {
+			na.State, na.EndedAt = "up", a.ResolvedAt
+		}
+		if a.Severity == notify.SeverityCritical {
+			worst = notify.SeverityCritical
+		}
+		alerts = append(alerts, na)
+	}
+	// What identifies this notification: kind, step, receiver, alerts, and for reminders the
+	// time of the round (each reminder is a new notification).
+	keyParts := []string{string(b.kind), strconv.Itoa(b.step), b.receiver, strings.Join(ids, ",")}
+	if b.kind == notify.KindReminder {
+		keyParts = append(keyParts, now.UTC().Format(time.RFC3339))
+	}
+	if b.kind == notify.KindFiring {
+		keyParts = append(keyParts, b.alerts[0].Kind) // a degraded alert turned down is told again
+	}
+	m := notify.Message{Key: notify.Key(keyParts...), GroupKey: notify.Key("group", strings.Join(ids, ",")),
+		Kind: b.kind, Severity: worst, Alerts: alerts, SentAt: now}
+	if b.kind == notify.KindResolved {
+		m.Severity = notify.SeverityInfo
+	} else if e.opts.Signer != nil {
+		if tok, err := e.opts.Signer.Sign(ctx, b.alerts); err == nil {
+			m.AckURL = base + "/ack/" + tok
+		} else {
+			e.opts.Logger.Warn("signing an acknowledgement link failed", "err", err)
+		}
+	}
+	m.Title, m.Text = render(m, b.alerts[0].Kind, now)
+	return m
+}
+
+// render writes a message's title and plain text, the same for every provider. wasKind is
+// what the first alert was (down, degraded), for resolutions.
+func render(m notify.Message, wasKind string, now time.Time) (title, text string) {
+	tag := map[notify.Kind]string{notify.KindFiring: "", notify.KindReminder: "still ", notify.KindEscalate: "escalated: ",
+		notify.KindResolved: "", notify.KindTest: ""}[m.Kind]
+	a := m.Alerts[0]
+	state := strings.ToUpper(a.State)
+	if m.Kind == notify.KindResolved {
+		state = "RESOLVED"
+	}
+	subject := a.Monitor
+	if len(m.Alerts) > 1 {
+		subject = fmt.Sprintf("%d monitors", len(m.Alerts))
+	}
+	detail := a.Reason
+	if m.Kind == notify.KindResolved {
+		detail = "was " + wasKind + " for " + human(a.Duration(now))
+	}
+	title = fmt.Sprintf("[%s] %s%s", state, tag, subject)
+	if len(m.Alerts) == 1 && detail != "" {
+		title += " — " + detail
+	}
+	var b strings.Builder
+	for _, al := range m.Alerts {
+		if m.Kind == notify.KindResolved {
+			fmt.Fprintf(&b, "✓ %s is up again after %s (since %s)\n", al.Monitor, human(al.Duration(now)), al.StartedAt.UTC().Format("Jan 2 15:04 UTC"))
+		} else {
+			fmt.Fprintf(&b, "▲ %s is %s since %s (%s): %s\n", al.Monitor, al.State, al.StartedAt.UTC().Format("Jan 2 15:04 UTC"),
+				human(al.Duration(now)), al.Reason)
+		}
+		if al.URL != "" {
+			fmt.Fprintf(&b, "  %s\n", al.URL)
+		}
+	}
+	if m.AckURL != "" {
+		fmt.Fprintf(&b, "Acknowledge: %s\n", m.AckURL)
+	}
+	return title, strings.TrimRight(b.String(), "\n")
+}
+
+// human says a duration the way people do: "42 s", "17 min", "3 h 5 min", "2 days".
+func human(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%d s", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", int(d.Minutes()))
+	case d < 48*time.Hour:
+		if m := int(d.Minutes()) % 60; m > 0 {
+			return fmt.Sprintf("%d h %d min", int(d.Hours()), m)
+		}
+		return fmt.Sprintf("%d h", int(d.Hours()))
+	}
+	return fmt.Sprintf("%d days", int(d.Hours()/24))
+}
+
+// Ack acknowledges alerts: no more reminders or escalations for them.
+func (e *Engine) Ack(ctx context.Context, ids []int64, by string) ([]*Alert, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.opts.Clock.Now()
+	var out []*Alert
+	for _, id := range ids {
+		a, err := e.opts.Store.AlertByID(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if a.Firing() && a.AckedAt.IsZero() {
+			a.AckedAt, a.AckedBy = now, by
+			if err := e.opts.Store.UpdateAlert(ctx, a); err != nil {
+				return nil, err
+			}
+			e.opts.Logger.Info("alert acknowledged", "monitor", a.Monitor, "by", by)
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
