@@ -1,0 +1,548 @@
+package email
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"html"
+	"io"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
+	"net"
+	"net/mail"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"vigie/internal/notify"
+)
+
+const (
+	testUser     = "alerts@example.org"
+	testPassword = "s3cret-Pa55word"
+)
+
+var started = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+
+func firingMessage() notify.Message {
+	return notify.Message{
+		Key:      "outbox-42",
+		GroupKey: "group-7",
+		Kind:     notify.KindFiring,
+		Severity: notify.SeverityCritical,
+		Title:    "[DOWN] café-web — status == 200 (got 503)",
+		Text: "café-web is down since 09:00 UTC.\n" +
+			"This line is long enough to need a soft line break in quoted-printable, and it has = signs and trailing spaces   \n" +
+			"Last line.",
+		Alerts: []notify.Alert{{
+			Monitor:   "café-web",
+			State:     "down",
+			Reason:    `status == 200 (got 503) <script>alert("x")</script>`,
+			Labels:    map[string]string{"team": "web", "env": "prod"},
+			StartedAt: started,
+			URL:       "https://vigie.example.org/monitors/cafe-web",
+		}},
+		AckURL: "https://vigie.example.org/ack/outbox-42?exp=1772360000&sig=abc",
+		SentAt: started.Add(42 * time.Minute),
+	}
+}
+
+func resolvedMessage() notify.Message {
+	m := firingMessage()
+	m.Key = "outbox-43"
+	m.Kind = notify.KindResolved
+	m.Title = "[RESOLVED] café-web"
+	m.Text = "café-web is up again after 42 min."
+	m.Alerts[0].State = "up"
+	m.Alerts[0].EndedAt = started.Add(42 * time.Minute)
+	m.SentAt = started.Add(43 * time.Minute)
+	return m // AckURL left set on purpose: a resolved alert must not offer it
+}
+
+// newNotifier returns a Notifier for a test server on 127.0.0.1 that trusts p's CA.
+func newNotifier(t *testing.T, p pki, o Options) *Notifier {
+	t.Helper()
+	if o.Host == "" {
+		o.Host = "127.0.0.1"
+	}
+	if o.From == "" {
+		o.From = "vigie <alerts@example.org>"
+	}
+	if o.To == nil {
+		o.To = []string{"Ops On-Call <oncall@example.org>", "boss@example.org"}
+	}
+	o.rootCAs = p.roots
+	n, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func notifyCtx(t *testing.T, n *Notifier, m notify.Message) error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	return n.Notify(ctx, m)
+}
+
+// parsed is a received message taken apart the way a mail client does.
+type parsed struct {
+	header  mail.Header
+	subject string
+	text    string
+	html    string
+}
+
+func parse(t *testing.T, data []byte) parsed {
+	t.Helper()
+	for i := range data {
+		if data[i] == '\n' && (i == 0 || data[i-1] != '\r') {
+			t.Fatalf("bare LF at byte %d: %q", i, data[max(0, i-40):i+1])
+		}
+	}
+	for line := range strings.SplitSeq(string(data), "\r\n") {
+		if len(line) > 998 {
+			t.Fatalf("line longer than RFC 5322 allows (%d): %.80q", len(line), line)
+		}
+	}
+	msg, err := mail.ReadMessage(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	subject, err := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := parsed{header: msg.Header, subject: subject}
+	mediaType, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if err != nil || mediaType != "multipart/alternative" {
+		t.Fatalf("Content-Type %q: %v", msg.Header.Get("Content-Type"), err)
+	}
+	mr := multipart.NewReader(msg.Body, params["boundary"])
+	for {
+		part, err := mr.NextRawPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cte := part.Header.Get("Content-Transfer-Encoding"); cte != "quoted-printable" {
+			t.Errorf("Content-Transfer-Encoding %q, want quoted-printable", cte)
+		}
+		raw, err := io.ReadAll(part)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for line := range strings.SplitSeq(string(raw), "\r\n") {
+			if len(line) > 76 {
+				t.Errorf("quoted-printable line longer than 76: %q", line)
+			}
+		}
+		decoded, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(raw)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Text lines travel with CRLF endings; a reader hands them on with the local ones.
+		body := strings.ReplaceAll(string(decoded), "\r\n", "\n")
+		switch ct := part.Header.Get("Content-Type"); ct {
+		case "text/plain; charset=utf-8":
+			p.text = body
+		case "text/html; charset=utf-8":
+			p.html = body
+		default:
+			t.Errorf("unexpected part %q", ct)
+		}
+	}
+	if p.text == "" || p.html == "" {
+		t.Fatalf("want a text and an HTML part, got text %d bytes, html %d bytes", len(p.text), len(p.html))
+	}
+	return p
+}
+
+func TestDeliver(t *testing.T) {
+	p := newPKI(t)
+	for _, tc := range []struct {
+		security string
+		auth     bool
+	}{
+		{TLSStartTLS, true},
+		{TLSImplicit, true},
+		{TLSNone, false},
+	} {
+		t.Run(tc.security, func(t *testing.T) {
+			be := &backend{}
+			o := Options{TLS: tc.security, HeloName: "vigie.test"}
+			if tc.auth {
+				be.username, be.password = testUser, testPassword
+				o.Username, o.Password = testUser, testPassword
+			}
+			o.Port = startServer(t, tc.security, p, be)
+			n := newNotifier(t, p, o)
+
+			m := firingMessage()
+			if err := notifyCtx(t, n, m); err != nil {
+				t.Fatal(err)
+			}
+			msgs := be.messages()
+			if len(msgs) != 1 {
+				t.Fatalf("server got %d messages, want 1", len(msgs))
+			}
+			got := msgs[0]
+			if got.from != "alerts@example.org" {
+				t.Errorf("MAIL FROM %q", got.from)
+			}
+			if strings.Join(got.to, ",") != "oncall@example.org,boss@example.org" {
+				t.Errorf("RCPT TO %q", got.to)
+			}
+			pm := parse(t, got.data)
+
+			from, err := mail.ParseAddress(pm.header.Get("From"))
+			if err != nil || from.Name != "vigie" || from.Address != "alerts@example.org" {
+				t.Errorf("From %q: %v", pm.header.Get("From"), err)
+			}
+			to, err := pm.header.AddressList("To")
+			if err != nil || len(to) != 2 || to[0].Name != "Ops On-Call" || to[0].Address != "oncall@example.org" || to[1].Address != "boss@example.org" {
+				t.Errorf("To %q: %v", pm.header.Get("To"), err)
+			}
+			if pm.subject != m.Title {
+				t.Errorf("Subject decodes to %q, want %q", pm.subject, m.Title)
+			}
+			if raw := pm.header.Get("Subject"); !strings.HasPrefix(raw, "=?utf-8?q?") {
+				t.Errorf("non-ASCII Subject not Q-encoded: %q", raw)
+			}
+			if d, err := pm.header.Date(); err != nil || !d.Equal(m.SentAt) {
+				t.Errorf("Date %q: %v", pm.header.Get("Date"), err)
+			}
+			for name, want := range map[string]string{
+				"Auto-Submitted":   "auto-generated",
+				"X-Vigie-Kind":     "firing",
+				"X-Vigie-Severity": "critical",
+				"MIME-Version":     "1.0",
+			} {
+				if got := pm.header.Get(name); got != want {
+					t.Errorf("%s: %q, want %q", name, got, want)
+				}
+			}
+			if id := pm.header.Get("Message-ID"); !strings.HasPrefix(id, "<vigie.") || !strings.HasSuffix(id, "@example.org>") {
+				t.Errorf("Message-ID %q", id)
+			}
+			if !strings.HasPrefix(pm.text, m.Text) {
+				t.Errorf("text part does not start with the message text (quoted-printable round trip):\n%s", pm.text)
+			}
+		})
+	}
+}
+
+func TestContent(t *testing.T) {
+	p := newPKI(t)
+	be := &backend{}
+	n := newNotifier(t, p, Options{TLS: TLSNone, Port: startServer(t, TLSNone, p, be)})
+
+	firing, resolved := firingMessage(), resolvedMessage()
+	for _, m := range []notify.Message{firing, resolved} {
+		if err := notifyCtx(t, n, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msgs := be.messages()
+	if len(msgs) != 2 {
+		t.Fatalf("server got %d messages, want 2", len(msgs))
+	}
+	f, r := parse(t, msgs[0].data), parse(t, msgs[1].data)
+
+	t.Run("html escapes values", func(t *testing.T) {
+		if strings.Contains(f.html, "<script>") {
+			t.Errorf("HTML part carries the reason's <script> unescaped:\n%s", f.html)
+		}
+		if !strings.Contains(f.html, "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;") {
+			t.Errorf("HTML part lacks the escaped reason:\n%s", f.html)
+		}
+	})
+	t.Run("states in colour and in words", func(t *testing.T) {
+		if !strings.Contains(f.html, "background:#cf222e") || !strings.Contains(f.html, ">DOWN</span>") {
+			t.Errorf("firing alert not shown red with its state:\n%s", f.html)
+		}
+		if !strings.Contains(r.html, "background:#1a7f37") || !strings.Contains(r.html, ">UP</span>") {
+			t.Errorf("resolved alert not shown green with its state:\n%s", r.html)
+		}
+		if strings.Contains(r.html, "#cf222e") {
+			t.Errorf("resolved message uses the firing colour:\n%s", r.html)
+		}
+	})
+	t.Run("ack link only while firing", func(t *testing.T) {
+		href := `href="` + html.EscapeString(firing.AckURL) + `"`
+		if !strings.Contains(f.html, href) || !strings.Contains(f.html, ">Acknowledge</a>") {
+			t.Errorf("firing HTML lacks %s:\n%s", href, f.html)
+		}
+		if !strings.Contains(f.text, "Acknowledge: "+firing.AckURL+"\n") {
+			t.Errorf("firing text lacks the ack link:\n%s", f.text)
+		}
+		if strings.Contains(r.html, "Acknowledge") || strings.Contains(r.text, "Acknowledge") || strings.Contains(r.text, "/ack/") {
+			t.Errorf("resolved message offers to acknowledge:\n%s\n%s", r.text, r.html)
+		}
+	})
+	t.Run("text part lists the alerts", func(t *testing.T) {
+		for _, want := range []string{
+			"DOWN  café-web: " + firing.Alerts[0].Reason,
+			"since 2026-03-01 09:00 UTC (42 min)",
+			"labels: env=prod, team=web",
+			firing.Alerts[0].URL,
+		} {
+			if !strings.Contains(f.text, want) {
+				t.Errorf("text part lacks %q:\n%s", want, f.text)
+			}
+		}
+	})
+	t.Run("html links the monitor", func(t *testing.T) {
+		if !strings.Contains(f.html, `<a href="https://vigie.example.org/monitors/cafe-web"`) || !strings.Contains(f.html, "env=prod, team=web") {
+			t.Errorf("HTML part lacks the monitor link or labels:\n%s", f.html)
+		}
+	})
+	t.Run("threaded by group", func(t *testing.T) {
+		if f.header.Get("References") == "" || f.header.Get("References") != r.header.Get("References") {
+			t.Errorf("References %q and %q, want the same for one group", f.header.Get("References"), r.header.Get("References"))
+		}
+	})
+}
+
+func TestMessageIDFollowsKey(t *testing.T) {
+	p := newPKI(t)
+	be := &backend{}
+	n := newNotifier(t, p, Options{TLS: TLSNone, Port: startServer(t, TLSNone, p, be)})
+
+	m := firingMessage()
+	other := firingMessage()
+	other.Key = "outbox-99"
+	for _, m := range []notify.Message{m, m, other} {
+		if err := notifyCtx(t, n, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var ids []string
+	for _, r := range be.messages() {
+		msg, err := mail.ReadMessage(bytes.NewReader(r.data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, msg.Header.Get("Message-ID"))
+	}
+	if len(ids) != 3 || ids[0] != ids[1] || ids[0] == ids[2] {
+		t.Errorf("Message-IDs %q: want the first two (same key) equal and the third different", ids)
+	}
+}
+
+func TestAuth(t *testing.T) {
+	p := newPKI(t)
+	be := &backend{username: testUser, password: testPassword}
+	port := startServer(t, TLSStartTLS, p, be)
+
+	good := newNotifier(t, p, Options{Port: port, Username: testUser, Password: testPassword})
+	if err := notifyCtx(t, good, firingMessage()); err != nil {
+		t.Fatalf("right password: %v", err)
+	}
+
+	const wrong = "not-the-Pa55word"
+	bad := newNotifier(t, p, Options{Port: port, Username: testUser, Password: wrong})
+	err := notifyCtx(t, bad, firingMessage())
+	if !notify.IsPermanent(err) {
+		t.Fatalf("wrong password: got %v, want a permanent error", err)
+	}
+	if !strings.Contains(err.Error(), "535") {
+		t.Errorf("error does not show the server's 535: %v", err)
+	}
+	if strings.Contains(err.Error(), wrong) {
+		t.Errorf("error shows the password: %v", err)
+	}
+	if n := len(be.messages()); n != 1 {
+		t.Errorf("server got %d messages, want 1", n)
+	}
+}
+
+func TestServerReplies(t *testing.T) {
+	p := newPKI(t)
+	for _, tc := range []struct {
+		name      string
+		be        *backend
+		permanent bool
+	}{
+		{"451 at RCPT", &backend{rcptErr: &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}}, false},
+		{"550 at RCPT", &backend{rcptErr: &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "mailbox unavailable"}}, true},
+		{"452 at DATA", &backend{dataErr: &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 3, 1}, Message: "insufficient storage"}}, false},
+		{"554 at DATA", &backend{dataErr: &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "rejected as spam"}}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n := newNotifier(t, p, Options{TLS: TLSNone, Port: startServer(t, TLSNone, p, tc.be)})
+			err := notifyCtx(t, n, firingMessage())
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if notify.IsPermanent(err) != tc.permanent {
+				t.Errorf("permanent = %v, want %v: %v", notify.IsPermanent(err), tc.permanent, err)
+			}
+			if !strings.Contains(err.Error(), tc.name[:3]) {
+				t.Errorf("error does not show the reply code: %v", err)
+			}
+		})
+	}
+}
+
+func TestSilentServer(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, err := l.Accept()
+		if err == nil {
+			accepted <- c // held open, never written to
+		}
+		close(accepted)
+	}()
+	t.Cleanup(func() {
+		l.Close()
+		for c := range accepted {
+			c.Close()
+		}
+	})
+
+	n := newNotifier(t, pki{}, Options{TLS: TLSNone, Port: l.Addr().(*net.TCPAddr).Port})
+	ctx, cancel := context.WithTimeout(t.Context(), 150*time.Millisecond)
+	defer cancel()
+	begin := time.Now()
+	err = n.Notify(ctx, firingMessage())
+	elapsed := time.Since(begin)
+	if err == nil || notify.IsPermanent(err) {
+		t.Fatalf("got %v, want a retryable error", err)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("error does not say the deadline passed: %v", err)
+	}
+	if elapsed > time.Second {
+		t.Errorf("Notify took %s after a 150ms deadline", elapsed)
+	}
+}
+
+func TestCancelWithoutDeadline(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		c, err := l.Accept()
+		if err == nil {
+			defer c.Close()
+			_, _ = io.Copy(io.Discard, c) // until the client hangs up
+		}
+	}()
+
+	n := newNotifier(t, pki{}, Options{TLS: TLSNone, Port: l.Addr().(*net.TCPAddr).Port})
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	err = n.Notify(ctx, firingMessage())
+	if !errors.Is(err, context.Canceled) || notify.IsPermanent(err) {
+		t.Errorf("got %v, want a retryable error saying the context was canceled", err)
+	}
+}
+
+func TestConnectionFailures(t *testing.T) {
+	p := newPKI(t)
+
+	t.Run("refused", func(t *testing.T) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		n := newNotifier(t, p, Options{TLS: TLSNone, Port: port})
+		if err := notifyCtx(t, n, firingMessage()); err == nil || notify.IsPermanent(err) {
+			t.Errorf("got %v, want a retryable error", err)
+		}
+	})
+	t.Run("untrusted certificate", func(t *testing.T) {
+		port := startServer(t, TLSImplicit, p, &backend{})
+		n := newNotifier(t, newPKI(t), Options{TLS: TLSImplicit, Port: port})
+		err := notifyCtx(t, n, firingMessage())
+		if err == nil || notify.IsPermanent(err) || !strings.Contains(err.Error(), "certificate") {
+			t.Errorf("got %v, want a retryable certificate error", err)
+		}
+	})
+	t.Run("STARTTLS not offered", func(t *testing.T) {
+		port := startServer(t, TLSNone, p, &backend{})
+		n := newNotifier(t, p, Options{TLS: TLSStartTLS, Port: port})
+		err := notifyCtx(t, n, firingMessage())
+		if !notify.IsPermanent(err) || !strings.Contains(err.Error(), "STARTTLS not offered") {
+			t.Errorf("got %v, want a permanent error saying STARTTLS is missing", err)
+		}
+	})
+}
+
+func TestNewValidation(t *testing.T) {
+	valid := Options{Host: "smtp.example.org", From: "vigie <alerts@example.org>", To: []string{"ops@example.org"}}
+	for _, tc := range []struct {
+		name  string
+		edit  func(o *Options)
+		wants []string // each must be in the error; none means valid
+	}{
+		{"valid", func(*Options) {}, nil},
+		{"bare from and auth over starttls", func(o *Options) { o.From = "alerts@example.org"; o.Username, o.Password = "u", "p" }, nil},
+		{"none to loopback", func(o *Options) { o.Host, o.TLS = "127.0.0.1", TLSNone }, nil},
+		{"none to localhost", func(o *Options) { o.Host, o.TLS = "localhost", TLSNone }, nil},
+		{"none to ::1", func(o *Options) { o.Host, o.TLS = "::1", TLSNone }, nil},
+		{"missing host", func(o *Options) { o.Host = "" }, []string{"host is required"}},
+		{"host with port", func(o *Options) { o.Host = "smtp.example.org:587" }, []string{"must not include a port"}},
+		{"no recipients", func(o *Options) { o.To = nil }, []string{"at least one recipient"}},
+		{"bad recipient", func(o *Options) { o.To = []string{"ops@example.org", "not an address"} }, []string{`to "not an address"`}},
+		{"missing from", func(o *Options) { o.From = "" }, []string{"from is required"}},
+		{"bad from", func(o *Options) { o.From = "vigie alerts" }, []string{`from "vigie alerts" is not an e-mail address`}},
+		{"none to remote host", func(o *Options) { o.TLS = TLSNone }, []string{`only allowed for a loopback host`, `"smtp.example.org"`}},
+		{"unknown tls", func(o *Options) { o.TLS = "ssl" }, []string{`tls "ssl" is not one of`}},
+		{"bad port", func(o *Options) { o.Port = 70000 }, []string{"port 70000 is out of range"}},
+		{"username without password", func(o *Options) { o.Username = "u" }, []string{"username and password go together"}},
+		{"auth in clear text", func(o *Options) { o.Host, o.TLS, o.Username, o.Password = "127.0.0.1", TLSNone, "u", "hunter2" }, []string{"authentication needs TLS"}},
+		{"helo with space", func(o *Options) { o.HeloName = "my host" }, []string{"helo name"}},
+		{"all problems at once", func(o *Options) { o.Host, o.To, o.From = "", nil, "" }, []string{"host is required", "at least one recipient", "from is required"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := valid
+			tc.edit(&o)
+			n, err := New(o)
+			if len(tc.wants) == 0 {
+				if err != nil || n == nil {
+					t.Fatalf("New: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("New accepted invalid options")
+			}
+			for _, want := range tc.wants {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q lacks %q", err, want)
+				}
+			}
+			if o.Password != "" && strings.Contains(err.Error(), o.Password) {
+				t.Errorf("error shows the password: %v", err)
+			}
+		})
+	}
+}
+
+func TestDefaultPorts(t *testing.T) {
+	for security, want := range map[string]string{"": "587", TLSStartTLS: "587", TLSImplicit: "465", TLSNone: "25"} {
+		n, err := New(Options{Host: "localhost", TLS: security, From: "a@example.org", To: []string{"b@example.org"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, port, _ := net.SplitHostPort(n.addr); port != want {
+			t.Errorf("tls %q: port %s, want %s", security, port, want)
+		}
+	}
+}
