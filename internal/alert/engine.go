@@ -53,6 +53,9 @@ type Options struct {
 	Routes  func() []Route
 	BaseURL func() string
 	Signer  *Signer
+	// Expand turns a route's receiver name into the receivers to tell at t: itself, or the
+	// people on duty when it names an on-call schedule. Nil means names are receivers.
+	Expand func(name string, t time.Time) []string
 }
 
 // Engine opens, routes, reminds, escalates and resolves alerts.
@@ -68,6 +71,9 @@ func NewEngine(o Options) *Engine {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Expand == nil {
+		o.Expand = func(name string, _ time.Time) []string { return []string{name} }
 	}
 	return &Engine{opts: o}
 }
@@ -156,15 +162,17 @@ func (e *Engine) Tick(ctx context.Context) error {
 	}
 	routes := e.opts.Routes()
 	batches := map[string]*batch{}
-	add := func(groupKey, receiver string, kind notify.Kind, step int, a *Alert) {
-		k := strings.Join([]string{groupKey, receiver, string(kind), strconv.Itoa(step)}, "\x00")
-		b := batches[k]
-		if b == nil {
-			b = &batch{receiver: receiver, kind: kind, step: step}
-			batches[k] = b
-		}
-		if !slices.Contains(b.alerts, a) {
-			b.alerts = append(b.alerts, a)
+	add := func(groupKey, target string, kind notify.Kind, step int, a *Alert) {
+		for _, receiver := range e.opts.Expand(target, now) {
+			k := strings.Join([]string{groupKey, receiver, string(kind), strconv.Itoa(step)}, "\x00")
+			b := batches[k]
+			if b == nil {
+				b = &batch{receiver: receiver, kind: kind, step: step}
+				batches[k] = b
+			}
+			if !slices.Contains(b.alerts, a) {
+				b.alerts = append(b.alerts, a)
+			}
 		}
 	}
 	changed := map[*Alert]bool{}

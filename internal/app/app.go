@@ -20,11 +20,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"vigie/internal/alert"
 	"vigie/internal/auth"
 	"vigie/internal/clock"
 	"vigie/internal/config"
 	"vigie/internal/errs"
 	"vigie/internal/monitor"
+	"vigie/internal/notify"
 	"vigie/internal/store"
 	"vigie/internal/store/postgres"
 	"vigie/internal/store/sqlite"
@@ -61,6 +63,9 @@ type App struct {
 	lastReload atomic.Pointer[web.ReloadStatus]
 	engine     *monitor.Engine
 	pingTokens atomic.Pointer[map[string]string]
+	alerting   atomic.Pointer[alerting]
+	outbox     *notify.Dispatcher
+	alerts     *alert.Engine
 	stop       context.CancelFunc
 	wg         sync.WaitGroup
 	serveErr   chan error
@@ -119,8 +124,29 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Buckets: []float64{.001, .005, .01, .05, .1, .5, 1, 5},
 	})
 	a.registry.MustRegister(lateness)
+	al, err := buildAlerting(cfg)
+	if err != nil {
+		a.store.Close()
+		return nil, err
+	}
+	a.alerting.Store(al)
+	a.outbox = notify.NewDispatcher(notify.Options{Store: a.store, Clock: o.Clock, Logger: a.log,
+		Receivers: func() map[string]notify.Notifier { return a.alerting.Load().receivers }})
+	signer := alert.NewSigner(a.store)
+	a.alerts = alert.NewEngine(alert.Options{Store: a.store, Outbox: a.outbox, Clock: o.Clock, Logger: a.log,
+		Routes:  func() []alert.Route { return a.alerting.Load().routes },
+		BaseURL: func() string { return a.cfg.Load().Server.BaseURL.String() },
+		Signer:  signer,
+		Expand:  func(name string, t time.Time) []string { return a.alerting.Load().expand(name, t) }})
 	a.engine = monitor.NewEngine(monitor.Options{Store: a.store, Clock: o.Clock, Logger: a.log,
-		OnLateness: func(d time.Duration) { lateness.Observe(d.Seconds()) }})
+		OnLateness: func(d time.Duration) { lateness.Observe(d.Seconds()) },
+		OnChange: func(ev monitor.Event, d *monitor.Definition) {
+			// Runs in the checking goroutine; the outbox sends later, so a slow receiver
+			// never delays a check.
+			if err := a.alerts.Observe(context.Background(), ev, d); err != nil {
+				a.log.Error("recording an alert failed", "monitor", ev.Monitor, "err", err)
+			}
+		}})
 	if err := a.loadMonitors(ctx, cfg); err != nil {
 		a.store.Close()
 		return nil, err
@@ -144,6 +170,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		StartedAt: o.Clock.Now(),
 		Monitors:  a.engine,
 		Pinger:    a,
+		Alerts:    alertsView{engine: a.alerts, store: a.store, signer: signer},
 	})
 	if err != nil {
 		a.store.Close()
@@ -224,6 +251,8 @@ func (a *App) Start(ctx context.Context) error {
 		}
 	})
 	a.wg.Go(func() { a.pruneLoop(bg) })
+	a.wg.Go(func() { a.outbox.Run(bg) })
+	a.wg.Go(func() { a.alerts.Run(bg) })
 	a.wg.Go(func() {
 		a.engine.Run(bg, func(ctx context.Context) {
 			a.engine.Maintain(ctx, func() (time.Duration, time.Duration) {
@@ -303,6 +332,11 @@ func (a *App) Reload(ctx context.Context) error {
 		a.log.Error("configuration reload rejected; keeping the running one", "path", a.opts.ConfigPath, "err", err)
 		return errs.Wrap(errs.Invalid, err, "configuration rejected; the running one stays:\n%s", err)
 	}
+	al, err := buildAlerting(next)
+	if err != nil {
+		a.lastReload.Store(&web.ReloadStatus{At: now, Err: err.Error()})
+		return errs.Wrap(errs.Invalid, err, "configuration rejected; the running one stays:\n%s", err)
+	}
 	if err := a.loadMonitors(ctx, next); err != nil {
 		a.lastReload.Store(&web.ReloadStatus{At: now, Err: err.Error()})
 		return errs.Wrap(errs.Invalid, err, "configuration rejected; the running one stays:\n%s", err)
@@ -312,6 +346,7 @@ func (a *App) Reload(ctx context.Context) error {
 		a.log.Warn("configuration change needs a restart to take effect", "key", key)
 	}
 	a.cfg.Store(next)
+	a.alerting.Store(al)
 	a.level.Set(next.Log.SlogLevel())
 	a.lastReload.Store(&web.ReloadStatus{At: now})
 	a.log.Info("configuration reloaded", "path", a.opts.ConfigPath)

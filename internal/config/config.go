@@ -27,16 +27,21 @@ const day = 24 * time.Hour
 
 // Config is the whole vigie configuration. Get one from Load.
 type Config struct {
-	Server    Server    `yaml:"server"`
-	Storage   Storage   `yaml:"storage"`
-	Log       Log       `yaml:"log"`
-	Retention Retention `yaml:"retention"`
-	Monitors  []Monitor `yaml:"monitors"`
+	Server      Server       `yaml:"server"`
+	Storage     Storage      `yaml:"storage"`
+	Log         Log          `yaml:"log"`
+	Retention   Retention    `yaml:"retention"`
+	Monitors    []Monitor    `yaml:"monitors"`
+	Receivers   []Receiver   `yaml:"receivers"`
+	Routes      []Route      `yaml:"routes"`
+	Escalations []Escalation `yaml:"escalations"`
+	OnCall      []OnCall     `yaml:"oncall"`
 }
 
 // Validate checks what spans sections.
 func (c *Config) Validate(v *Validator) {
 	validateMonitors(v, c.Monitors)
+	validateAlerting(v, c)
 }
 
 // Load reads the file at path (and its includes), expands environment variables with lookupEnv

@@ -145,7 +145,7 @@ func (s *Server) logRequest(r *http.Request, sw *statusWriter, d time.Duration) 
 }
 
 // logPath is the path to write in logs: on routes whose path holds a credential (heartbeat
-// tokens) the route pattern stands in for it.
+// tokens, acknowledgement links) the route pattern stands in for it.
 func logPath(r *http.Request) string {
 	if strings.Contains(r.Pattern, "{token}") {
 		return r.Pattern[strings.IndexByte(r.Pattern, ' ')+1:]

@@ -69,6 +69,7 @@ type Options struct {
 	// Monitors and Pinger are nil when no monitor engine runs (some tests).
 	Monitors MonitorView
 	Pinger   Pinger
+	Alerts   Alerts
 }
 
 // Server holds the handlers. Build it with New and serve Handler().
@@ -144,6 +145,8 @@ func (s *Server) buildRoutes() []route {
 		{"GET /api/v1/monitors", api(auth.ScopeRead, s.apiListMonitors)},
 		{"GET /api/v1/monitors/{name}", api(auth.ScopeRead, s.apiGetMonitor)},
 		{"GET /api/v1/monitors/{name}/results", api(auth.ScopeRead, s.apiMonitorResults)},
+		{"GET /api/v1/alerts", api(auth.ScopeRead, s.apiListAlerts)},
+		{"POST /api/v1/alerts/{id}/ack", api(auth.ScopeWrite, s.apiAckAlert)},
 		{"GET /api/v1/tokens", api(auth.ScopeAdmin, s.apiListTokens)},
 		{"POST /api/v1/tokens", api(auth.ScopeAdmin, s.apiCreateToken)},
 		{"DELETE /api/v1/tokens/{id}", api(auth.ScopeAdmin, s.apiRevokeToken)},
@@ -153,6 +156,10 @@ func (s *Server) buildRoutes() []route {
 		{"POST /ping/{token}", s.serveAPI(s.ping)},
 		{"GET /ping/{token}/{what}", s.serveAPI(s.ping)},
 		{"POST /ping/{token}/{what}", s.serveAPI(s.ping)},
+
+		// Acknowledgement links from messages: the signed token is the credential.
+		{"GET /ack/{token}", uiHandlerFunc(s, s.ackPage)},
+		{"POST /ack/{token}", uiHandlerFunc(s, s.ackSubmit)},
 
 		{"GET /static/", http.StripPrefix("/static/", staticHandler(static))},
 		{"GET /login", uiHandlerFunc(s, s.loginPage)},

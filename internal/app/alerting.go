@@ -1,0 +1,72 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"vigie/internal/alert"
+	"vigie/internal/config"
+	"vigie/internal/notify"
+	"vigie/internal/notify/receivers"
+)
+
+// alerting is what a configuration says about who is told what; swapped whole on reload.
+type alerting struct {
+	receivers map[string]notify.Notifier
+	routes    []alert.Route
+	oncall    map[string]config.OnCall
+}
+
+func buildAlerting(c *config.Config) (*alerting, error) {
+	out := &alerting{receivers: map[string]notify.Notifier{}, oncall: map[string]config.OnCall{}}
+	for _, r := range c.Receivers {
+		n, err := receivers.New(r.Spec())
+		if err != nil {
+			return nil, fmt.Errorf("receiver %s: %w", r.Name, err)
+		}
+		out.receivers[r.Name] = n
+	}
+	for _, o := range c.OnCall {
+		out.oncall[o.Name] = o
+	}
+	escalations := map[string][]alert.Step{}
+	for _, e := range c.Escalations {
+		for _, s := range e.Steps {
+			escalations[e.Name] = append(escalations[e.Name], alert.Step{After: s.After.Std(), Receivers: s.Receivers})
+		}
+	}
+	for _, r := range c.Routes {
+		out.routes = append(out.routes, alert.Route{Match: r.Match, Receivers: r.Receivers, Escalation: escalations[r.Escalation],
+			Continue: r.Continue, GroupBy: r.GroupBy, GroupWait: r.GroupWait.Std(), Repeat: r.Repeat.Std(),
+			NotifyOn: r.NotifyOn, SendResolved: r.SendResolved})
+	}
+	return out, nil
+}
+
+// expand turns an on-call schedule's name into the receivers on duty at t.
+func (al *alerting) expand(name string, t time.Time) []string {
+	if o, ok := al.oncall[name]; ok {
+		return o.Active(t)
+	}
+	return []string{name}
+}
+
+// alertsView serves the web's alert endpoints.
+type alertsView struct {
+	engine *alert.Engine
+	store  alert.Store
+	signer *alert.Signer
+}
+
+func (v alertsView) Ack(ctx context.Context, ids []int64, by string) ([]*alert.Alert, error) {
+	return v.engine.Ack(ctx, ids, by)
+}
+
+func (v alertsView) RecentAlerts(ctx context.Context, since time.Time, limit int) ([]alert.Alert, error) {
+	return v.store.RecentAlerts(ctx, since, limit)
+}
+
+func (v alertsView) VerifyAck(ctx context.Context, token string) ([]int64, error) {
+	return v.signer.Verify(ctx, token)
+}

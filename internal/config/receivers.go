@@ -1,0 +1,81 @@
+package config
+
+import (
+	"vigie/internal/notify/discord"
+	"vigie/internal/notify/email"
+	"vigie/internal/notify/mattermost"
+	"vigie/internal/notify/receivers"
+	"vigie/internal/notify/slack"
+	"vigie/internal/notify/teams"
+	"vigie/internal/notify/webhook"
+)
+
+// Receiver is one destination of notifications. Webhook URLs that carry their own
+// credential (Slack, Teams, Discord, Mattermost) are secrets.
+type Receiver struct {
+	Name       string             `yaml:"name"`
+	Type       string             `yaml:"type"`
+	Webhook    WebhookReceiver    `yaml:"webhook"`
+	Email      EmailReceiver      `yaml:"email"`
+	Slack      URLReceiver        `yaml:"slack"`
+	Mattermost MattermostReceiver `yaml:"mattermost"`
+	Teams      URLReceiver        `yaml:"teams"`
+	Discord    URLReceiver        `yaml:"discord"`
+}
+
+// WebhookReceiver posts JSON, signed with HMAC-SHA256 when a secret is set.
+type WebhookReceiver struct {
+	URL     string            `yaml:"url"`
+	Secret  Secret            `yaml:"secret"`
+	Headers map[string]string `yaml:"headers"`
+}
+
+// EmailReceiver sends mail through an SMTP server.
+type EmailReceiver struct {
+	Host     string   `yaml:"host"`
+	Port     int      `yaml:"port"`
+	TLS      string   `yaml:"tls"`
+	Username string   `yaml:"username"`
+	Password Secret   `yaml:"password"`
+	From     string   `yaml:"from"`
+	To       []string `yaml:"to"`
+}
+
+// URLReceiver is a chat webhook whose URL is the credential.
+type URLReceiver struct {
+	WebhookURL Secret `yaml:"webhook_url"`
+}
+
+// MattermostReceiver is a Mattermost incoming webhook.
+type MattermostReceiver struct {
+	WebhookURL Secret `yaml:"webhook_url"`
+	Channel    string `yaml:"channel"`
+	Username   string `yaml:"username"`
+}
+
+// Spec is the receiver as the notify packages take it.
+func (r *Receiver) Spec() receivers.Spec {
+	return receivers.Spec{
+		Type:       r.Type,
+		Webhook:    webhook.Options{URL: r.Webhook.URL, Secret: r.Webhook.Secret.Reveal(), Headers: r.Webhook.Headers},
+		Email:      email.Options{Host: r.Email.Host, Port: r.Email.Port, TLS: r.Email.TLS, Username: r.Email.Username, Password: r.Email.Password.Reveal(), From: r.Email.From, To: r.Email.To},
+		Slack:      slack.Options{WebhookURL: r.Slack.WebhookURL.Reveal()},
+		Mattermost: mattermost.Options{WebhookURL: r.Mattermost.WebhookURL.Reveal(), Channel: r.Mattermost.Channel, Username: r.Mattermost.Username},
+		Teams:      teams.Options{WebhookURL: r.Teams.WebhookURL.Reveal()},
+		Discord:    discord.Options{WebhookURL: r.Discord.WebhookURL.Reveal()},
+	}
+}
+
+// Validate checks the type and lets the provider check its options.
+func (r *Receiver) Validate(v *Validator) {
+	if r.Name == "" {
+		v.Errorf("name", "a receiver needs a name")
+	}
+	if !v.OneOf("type", r.Type, receivers.Types()...) {
+		return
+	}
+	if _, err := receivers.New(r.Spec()); err != nil {
+		// The options live under the key named after the type.
+		v.Errorf(r.Type, "%s", err)
+	}
+}

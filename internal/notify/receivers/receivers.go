@@ -1,0 +1,50 @@
+// Package receivers builds a Notifier from a receiver's type and options: the one place that
+// knows every provider, as check.New is for probes.
+package receivers
+
+import (
+	"fmt"
+
+	"vigie/internal/notify"
+	"vigie/internal/notify/discord"
+	"vigie/internal/notify/email"
+	"vigie/internal/notify/mattermost"
+	"vigie/internal/notify/slack"
+	"vigie/internal/notify/teams"
+	"vigie/internal/notify/webhook"
+)
+
+// Spec describes one receiver.
+type Spec struct {
+	Type       string
+	Webhook    webhook.Options
+	Email      email.Options
+	Slack      slack.Options
+	Mattermost mattermost.Options
+	Teams      teams.Options
+	Discord    discord.Options
+}
+
+// Types names the receiver types.
+func Types() []string {
+	return []string{"webhook", "email", "slack", "mattermost", "teams", "discord"}
+}
+
+// New builds the notifier a Spec describes.
+func New(s Spec) (notify.Notifier, error) {
+	switch s.Type {
+	case "webhook":
+		return webhook.New(s.Webhook, nil)
+	case "email":
+		return email.New(s.Email)
+	case "slack":
+		return slack.New(s.Slack, nil)
+	case "mattermost":
+		return mattermost.New(s.Mattermost, nil)
+	case "teams":
+		return teams.New(s.Teams, nil)
+	case "discord":
+		return discord.New(s.Discord, nil)
+	}
+	return nil, fmt.Errorf("unknown receiver type %q", s.Type)
+}
