@@ -3,10 +3,15 @@ package config
 import (
 	"vigie/internal/notify/discord"
 	"vigie/internal/notify/email"
+	"vigie/internal/notify/gotify"
+	"vigie/internal/notify/matrix"
 	"vigie/internal/notify/mattermost"
+	"vigie/internal/notify/ntfy"
+	"vigie/internal/notify/pagerduty"
 	"vigie/internal/notify/receivers"
 	"vigie/internal/notify/slack"
 	"vigie/internal/notify/teams"
+	"vigie/internal/notify/telegram"
 	"vigie/internal/notify/webhook"
 )
 
@@ -21,6 +26,11 @@ type Receiver struct {
 	Mattermost MattermostReceiver `yaml:"mattermost"`
 	Teams      URLReceiver        `yaml:"teams"`
 	Discord    URLReceiver        `yaml:"discord"`
+	Telegram   TelegramReceiver   `yaml:"telegram"`
+	Matrix     MatrixReceiver     `yaml:"matrix"`
+	Ntfy       TokenReceiver      `yaml:"ntfy"`
+	Gotify     TokenReceiver      `yaml:"gotify"`
+	PagerDuty  PagerDutyReceiver  `yaml:"pagerduty"`
 }
 
 // WebhookReceiver posts JSON, signed with HMAC-SHA256 when a secret is set.
@@ -53,6 +63,32 @@ type MattermostReceiver struct {
 	Username   string `yaml:"username"`
 }
 
+// TelegramReceiver is a bot writing to a chat.
+type TelegramReceiver struct {
+	BotToken Secret `yaml:"bot_token"`
+	ChatID   string `yaml:"chat_id"`
+	APIURL   string `yaml:"api_url"`
+}
+
+// MatrixReceiver posts to a room.
+type MatrixReceiver struct {
+	HomeserverURL string `yaml:"homeserver_url"`
+	AccessToken   Secret `yaml:"access_token"`
+	RoomID        string `yaml:"room_id"`
+}
+
+// TokenReceiver is a server URL with an optional token (ntfy, Gotify).
+type TokenReceiver struct {
+	URL   string `yaml:"url"`
+	Token Secret `yaml:"token"`
+}
+
+// PagerDutyReceiver sends Events API v2 events.
+type PagerDutyReceiver struct {
+	RoutingKey Secret `yaml:"routing_key"`
+	EventsURL  string `yaml:"events_url"`
+}
+
 // Spec is the receiver as the notify packages take it.
 func (r *Receiver) Spec() receivers.Spec {
 	return receivers.Spec{
@@ -63,6 +99,11 @@ func (r *Receiver) Spec() receivers.Spec {
 		Mattermost: mattermost.Options{WebhookURL: r.Mattermost.WebhookURL.Reveal(), Channel: r.Mattermost.Channel, Username: r.Mattermost.Username},
 		Teams:      teams.Options{WebhookURL: r.Teams.WebhookURL.Reveal()},
 		Discord:    discord.Options{WebhookURL: r.Discord.WebhookURL.Reveal()},
+		Telegram:   telegram.Options{BotToken: r.Telegram.BotToken.Reveal(), ChatID: r.Telegram.ChatID, APIURL: r.Telegram.APIURL},
+		Matrix:     matrix.Options{HomeserverURL: r.Matrix.HomeserverURL, AccessToken: r.Matrix.AccessToken.Reveal(), RoomID: r.Matrix.RoomID},
+		Ntfy:       ntfy.Options{URL: r.Ntfy.URL, Token: r.Ntfy.Token.Reveal()},
+		Gotify:     gotify.Options{URL: r.Gotify.URL, Token: r.Gotify.Token.Reveal()},
+		PagerDuty:  pagerduty.Options{RoutingKey: r.PagerDuty.RoutingKey.Reveal(), EventsURL: r.PagerDuty.EventsURL},
 	}
 }
 

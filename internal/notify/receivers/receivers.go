@@ -8,9 +8,14 @@ import (
 	"vigie/internal/notify"
 	"vigie/internal/notify/discord"
 	"vigie/internal/notify/email"
+	"vigie/internal/notify/gotify"
+	"vigie/internal/notify/matrix"
 	"vigie/internal/notify/mattermost"
+	"vigie/internal/notify/ntfy"
+	"vigie/internal/notify/pagerduty"
 	"vigie/internal/notify/slack"
 	"vigie/internal/notify/teams"
+	"vigie/internal/notify/telegram"
 	"vigie/internal/notify/webhook"
 )
 
@@ -23,11 +28,16 @@ type Spec struct {
 	Mattermost mattermost.Options
 	Teams      teams.Options
 	Discord    discord.Options
+	Telegram   telegram.Options
+	Matrix     matrix.Options
+	Ntfy       ntfy.Options
+	Gotify     gotify.Options
+	PagerDuty  pagerduty.Options
 }
 
 // Types names the receiver types.
 func Types() []string {
-	return []string{"webhook", "email", "slack", "mattermost", "teams", "discord"}
+	return []string{"webhook", "email", "slack", "mattermost", "teams", "discord", "telegram", "matrix", "ntfy", "gotify", "pagerduty"}
 }
 
 // New builds the notifier a Spec describes.
@@ -45,6 +55,16 @@ func New(s Spec) (notify.Notifier, error) {
 		return teams.New(s.Teams, nil)
 	case "discord":
 		return discord.New(s.Discord, nil)
+	case "telegram":
+		return telegram.New(s.Telegram, nil)
+	case "matrix":
+		return matrix.New(s.Matrix, nil)
+	case "ntfy":
+		return ntfy.New(s.Ntfy, nil)
+	case "gotify":
+		return gotify.New(s.Gotify, nil)
+	case "pagerduty":
+		return pagerduty.New(s.PagerDuty, nil)
 	}
 	return nil, fmt.Errorf("unknown receiver type %q", s.Type)
 }
