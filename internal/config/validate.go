@@ -45,7 +45,10 @@ func (v *Validator) OneOf(key, value string, allowed ...string) bool {
 	if slices.Contains(allowed, value) {
 		return true
 	}
-	what := key[strings.LastIndexAny(key, ".]")+1:]
+	what := key[strings.LastIndexByte(key, '.')+1:]
+	if strings.HasSuffix(key, "]") {
+		what = "value" // a list item: its key names the list, not the item
+	}
 	if s := suggest.Closest(value, allowed); s != "" {
 		v.Errorf(key, "unknown %s %s; did you mean %q?", what, quote(value), s)
 	} else {
