@@ -119,6 +119,7 @@ Start with 'vigie serve --config examples/quickstart.yaml', then open the printe
 		newTokenCmd(env, f),
 		newMigrateCmd(env, f),
 		newCheckCmd(env),
+		newNotifyCmd(env, f),
 	)
 	return root
 }
