@@ -51,8 +51,8 @@ could not be reached.`,
 			now := time.Now()
 			m := notify.Message{Key: notify.Key("test", args[0], now.Format(time.RFC3339Nano)), GroupKey: notify.Key("test", args[0]),
 				Kind: notify.KindTest, Severity: notify.SeverityInfo, SentAt: now,
-				Title: "[TEST] vigie can reach " + args[0],
-				Text:  "This is a test message from vigie. Alerts routed to " + args[0] + " will arrive like this one.",
+				Title:  "[TEST] vigie can reach " + args[0],
+				Text:   "This is a test message from vigie. Alerts routed to " + args[0] + " will arrive like this one.",
 				Alerts: []notify.Alert{{Monitor: "vigie-test", State: "test", Reason: "test message", StartedAt: now}}}
 			if err := notify.SendNow(cmd.Context(), n, m); err != nil {
 				return fmt.Errorf("%s: not delivered: %w", args[0], err)
