@@ -11,7 +11,6 @@ package discord
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -61,7 +60,7 @@ func New(o Options, client *http.Client) (*Notifier, error) {
 
 // Notify posts m to the channel.
 func (n *Notifier) Notify(ctx context.Context, m notify.Message) error {
-	return hideURL(notify.PostJSON(ctx, n.client, n.url, nil, render(m)), n.shown)
+	return notify.HideURL(notify.PostJSON(ctx, n.client, n.url, nil, render(m)), n.shown)
 }
 
 type field struct {
@@ -95,8 +94,8 @@ type allowedMentions struct {
 
 func render(m notify.Message) payload {
 	e := embed{
-		Title:       truncate(m.Title, maxTitle),
-		Description: truncate(m.Text, maxDescription),
+		Title:       notify.Truncate(m.Title, maxTitle),
+		Description: notify.Truncate(m.Text, maxDescription),
 		Color:       color(m),
 		Footer:      footer{Text: fmt.Sprintf("vigie · %s · %s", kindLabel(m.Kind), m.Severity)},
 	}
@@ -123,7 +122,7 @@ func render(m notify.Message) payload {
 	}
 	e.Fields = append(e.Fields, ack...)
 	return payload{
-		Content:         truncate(icon(m)+" **"+m.Title+"**", maxContent),
+		Content:         notify.Truncate(notify.Icon(m)+" **"+m.Title+"**", maxContent),
 		Embeds:          []embed{e},
 		AllowedMentions: allowedMentions{Parse: []string{}},
 	}
@@ -149,7 +148,7 @@ func alertField(a notify.Alert) field {
 	if a.URL != "" {
 		lines = append(lines, "[Open in vigie]("+a.URL+")")
 	}
-	return field{Name: truncate(a.Monitor+" — "+a.State, maxFieldName), Value: truncate(strings.Join(lines, "\n"), maxFieldValue)}
+	return field{Name: notify.Truncate(a.Monitor+" — "+a.State, maxFieldName), Value: notify.Truncate(strings.Join(lines, "\n"), maxFieldValue)}
 }
 
 // date lets Discord show t in each reader's own time zone.
@@ -167,20 +166,6 @@ func color(m notify.Message) int {
 		return 0xF2A900
 	}
 	return 0x3B82F6
-}
-
-func icon(m notify.Message) string {
-	switch {
-	case m.Kind == notify.KindResolved:
-		return "✅"
-	case m.Kind == notify.KindTest:
-		return "🧪"
-	case m.Severity == notify.SeverityCritical:
-		return "🔴"
-	case m.Severity == notify.SeverityWarning:
-		return "🟠"
-	}
-	return "🔵"
 }
 
 func kindLabel(k notify.Kind) string {
@@ -205,14 +190,6 @@ func length(ss ...string) int {
 	return n
 }
 
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
-}
-
 // checkURL never quotes the URL: it is the credential.
 func checkURL(key, raw string) (*url.URL, error) {
 	if raw == "" {
@@ -223,13 +200,4 @@ func checkURL(key, raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("discord: %s must be an http or https URL", key)
 	}
 	return u, nil
-}
-
-// hideURL keeps the webhook URL, the credential, out of transport errors: Go quotes it in
-// full there, and errors end up in logs and in the outbox.
-func hideURL(err error, shown string) error {
-	if ue, ok := errors.AsType[*url.Error](err); ok {
-		ue.URL = shown
-	}
-	return err
 }

@@ -81,7 +81,7 @@ func (n *Notifier) Notify(ctx context.Context, m notify.Message) error {
 		extras["client::notification"] = map[string]any{"click": map[string]string{"url": m.AckURL}}
 	}
 	err := notify.PostJSON(ctx, n.client, n.endpoint, http.Header{"X-Gotify-Key": {n.token}}, message{
-		Title:    icon(m) + " " + m.Title,
+		Title:    notify.Icon(m) + " " + m.Title,
 		Message:  markdown(m),
 		Priority: priority(m),
 		Extras:   extras,
@@ -115,7 +115,7 @@ func markdown(m notify.Message) string {
 		}
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, "\n_%s · %s · %s_", kindLabel(m.Kind), m.Severity, stamp(m.SentAt))
+	fmt.Fprintf(&b, "\n_%s · %s · %s_", notify.KindLabel(m.Kind), m.Severity, stamp(m.SentAt))
 	if m.AckURL != "" {
 		b.WriteString("\n\n[Acknowledge](" + m.AckURL + ")")
 	}
@@ -135,31 +135,3 @@ func priority(m notify.Message) int {
 }
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
-
-func icon(m notify.Message) string {
-	switch {
-	case m.Kind == notify.KindResolved:
-		return "✅"
-	case m.Kind == notify.KindTest:
-		return "🧪"
-	case m.Severity == notify.SeverityCritical:
-		return "🔴"
-	case m.Severity == notify.SeverityWarning:
-		return "🟠"
-	}
-	return "🔵"
-}
-
-func kindLabel(k notify.Kind) string {
-	switch k {
-	case notify.KindReminder:
-		return "Still firing"
-	case notify.KindEscalate:
-		return "Escalated"
-	case notify.KindResolved:
-		return "Resolved"
-	case notify.KindTest:
-		return "Test"
-	}
-	return "Firing"
-}

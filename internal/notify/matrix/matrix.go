@@ -119,7 +119,7 @@ func (n *Notifier) Notify(ctx context.Context, m notify.Message) error {
 
 func plain(m notify.Message) string {
 	var b strings.Builder
-	b.WriteString(icon(m) + " " + m.Title + "\n")
+	b.WriteString(notify.Icon(m) + " " + m.Title + "\n")
 	if m.Text != "" {
 		b.WriteString(m.Text + "\n")
 	}
@@ -133,7 +133,7 @@ func plain(m notify.Message) string {
 			b.WriteString("\n  " + a.URL)
 		}
 	}
-	fmt.Fprintf(&b, "\n%s · %s · %s", kindLabel(m.Kind), m.Severity, stamp(m.SentAt))
+	fmt.Fprintf(&b, "\n%s · %s · %s", notify.KindLabel(m.Kind), m.Severity, stamp(m.SentAt))
 	if m.AckURL != "" {
 		b.WriteString("\nAcknowledge: " + m.AckURL)
 	}
@@ -143,7 +143,7 @@ func plain(m notify.Message) string {
 func formatted(m notify.Message) string {
 	esc := html.EscapeString
 	var b strings.Builder
-	fmt.Fprintf(&b, `<p><strong><font color="%[1]s" data-mx-color="%[1]s">%[2]s %[3]s</font></strong></p>`, color(m), icon(m), esc(m.Title))
+	fmt.Fprintf(&b, `<p><strong><font color="%[1]s" data-mx-color="%[1]s">%[2]s %[3]s</font></strong></p>`, color(m), notify.Icon(m), esc(m.Title))
 	if m.Text != "" {
 		b.WriteString("<p>" + strings.ReplaceAll(esc(m.Text), "\n", "<br>") + "</p>")
 	}
@@ -162,7 +162,7 @@ func formatted(m notify.Message) string {
 		}
 		b.WriteString("</ul>")
 	}
-	fmt.Fprintf(&b, "<p><em>%s · %s · %s</em>", kindLabel(m.Kind), esc(string(m.Severity)), stamp(m.SentAt))
+	fmt.Fprintf(&b, "<p><em>%s · %s · %s</em>", notify.KindLabel(m.Kind), esc(string(m.Severity)), stamp(m.SentAt))
 	if m.AckURL != "" {
 		b.WriteString(` · <a href="` + esc(m.AckURL) + `">Acknowledge</a>`)
 	}
@@ -203,32 +203,4 @@ func color(m notify.Message) string {
 		return "#F2A900"
 	}
 	return "#3B82F6"
-}
-
-func icon(m notify.Message) string {
-	switch {
-	case m.Kind == notify.KindResolved:
-		return "✅"
-	case m.Kind == notify.KindTest:
-		return "🧪"
-	case m.Severity == notify.SeverityCritical:
-		return "🔴"
-	case m.Severity == notify.SeverityWarning:
-		return "🟠"
-	}
-	return "🔵"
-}
-
-func kindLabel(k notify.Kind) string {
-	switch k {
-	case notify.KindReminder:
-		return "Still firing"
-	case notify.KindEscalate:
-		return "Escalated"
-	case notify.KindResolved:
-		return "Resolved"
-	case notify.KindTest:
-		return "Test"
-	}
-	return "Firing"
 }

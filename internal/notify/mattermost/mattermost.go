@@ -65,7 +65,7 @@ func New(o Options, client *http.Client) (*Notifier, error) {
 
 // Notify posts m to the channel.
 func (n *Notifier) Notify(ctx context.Context, m notify.Message) error {
-	return hideURL(notify.PostJSON(ctx, n.client, n.o.WebhookURL, nil, n.render(m)), n.shown)
+	return notify.HideURL(notify.PostJSON(ctx, n.client, n.o.WebhookURL, nil, n.render(m)), n.shown)
 }
 
 type field struct {
@@ -92,7 +92,7 @@ type payload struct {
 }
 
 func (n *Notifier) render(m notify.Message) payload {
-	head := fmt.Sprintf("%s **%s** · %s", icon(m), kindLabel(m.Kind), m.Severity)
+	head := fmt.Sprintf("%s **%s** · %s", notify.Icon(m), notify.KindLabel(m.Kind), m.Severity)
 	if m.AckURL != "" {
 		head += " · [Acknowledge](" + m.AckURL + ")"
 	}
@@ -157,34 +157,6 @@ func color(m notify.Message) string {
 	return "#3B82F6"
 }
 
-func icon(m notify.Message) string {
-	switch {
-	case m.Kind == notify.KindResolved:
-		return "✅"
-	case m.Kind == notify.KindTest:
-		return "🧪"
-	case m.Severity == notify.SeverityCritical:
-		return "🔴"
-	case m.Severity == notify.SeverityWarning:
-		return "🟠"
-	}
-	return "🔵"
-}
-
-func kindLabel(k notify.Kind) string {
-	switch k {
-	case notify.KindReminder:
-		return "Still firing"
-	case notify.KindEscalate:
-		return "Escalated"
-	case notify.KindResolved:
-		return "Resolved"
-	case notify.KindTest:
-		return "Test"
-	}
-	return "Firing"
-}
-
 // checkURL never quotes the URL: it is the credential.
 func checkURL(key, raw string) (*url.URL, error) {
 	if raw == "" {
@@ -195,13 +167,4 @@ func checkURL(key, raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("mattermost: %s must be an http or https URL", key)
 	}
 	return u, nil
-}
-
-// hideURL keeps the webhook URL, the credential, out of transport errors: Go quotes it in
-// full there, and errors end up in logs and in the outbox.
-func hideURL(err error, shown string) error {
-	if ue, ok := errors.AsType[*url.Error](err); ok {
-		ue.URL = shown
-	}
-	return err
 }

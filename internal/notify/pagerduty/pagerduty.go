@@ -136,7 +136,7 @@ func trigger(m notify.Message) *payload {
 		summary = "Test from vigie, resolve at will: " + summary
 	}
 	p := &payload{
-		Summary:       truncate(summary, maxSummary),
+		Summary:       notify.Truncate(summary, maxSummary),
 		Source:        source(m.Alerts),
 		Severity:      severity(m.Severity),
 		CustomDetails: customDetails{Kind: m.Kind, Text: m.Text, Alerts: m.Alerts},
@@ -176,7 +176,7 @@ func source(alerts []notify.Alert) string {
 	if len(names) == 0 {
 		return "vigie"
 	}
-	return truncate(strings.Join(names, ", "), maxSummary)
+	return notify.Truncate(strings.Join(names, ", "), maxSummary)
 }
 
 func severity(s notify.Severity) string {
@@ -203,12 +203,4 @@ func (n *Notifier) scrub(err error) error {
 		return &notify.PermanentError{Err: clean(err)}
 	}
 	return clean(err)
-}
-
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }

@@ -11,7 +11,6 @@ package slack
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -56,7 +55,7 @@ func New(o Options, client *http.Client) (*Notifier, error) {
 
 // Notify posts m to the channel.
 func (n *Notifier) Notify(ctx context.Context, m notify.Message) error {
-	return hideURL(notify.PostJSON(ctx, n.client, n.url, nil, render(m)), n.shown)
+	return notify.HideURL(notify.PostJSON(ctx, n.client, n.url, nil, render(m)), n.shown)
 }
 
 type text struct {
@@ -86,9 +85,9 @@ type payload struct {
 
 // render is the incoming-webhook body for m.
 func render(m notify.Message) payload {
-	blocks := []block{{Type: "header", Text: &text{Type: "plain_text", Text: truncate(icon(m)+" "+m.Title, maxHeader), Emoji: true}}}
+	blocks := []block{{Type: "header", Text: &text{Type: "plain_text", Text: notify.Truncate(notify.Icon(m)+" "+m.Title, maxHeader), Emoji: true}}}
 	if m.Text != "" {
-		blocks = append(blocks, block{Type: "section", Text: &text{Type: "mrkdwn", Text: truncate(escape(m.Text), maxSection)}})
+		blocks = append(blocks, block{Type: "section", Text: &text{Type: "mrkdwn", Text: notify.Truncate(escape(m.Text), maxSection)}})
 	}
 	for i, a := range m.Alerts {
 		if i == maxAlerts {
@@ -97,7 +96,7 @@ func render(m notify.Message) payload {
 		}
 		blocks = append(blocks, contextBlock(alertLine(a)))
 	}
-	blocks = append(blocks, contextBlock(fmt.Sprintf("%s · %s · %s", kindLabel(m.Kind), m.Severity, date(m.SentAt))))
+	blocks = append(blocks, contextBlock(fmt.Sprintf("%s · %s · %s", notify.KindLabel(m.Kind), m.Severity, date(m.SentAt))))
 	if m.AckURL != "" {
 		blocks = append(blocks, block{Type: "actions", Elements: []element{{
 			Type:  "button",
@@ -106,11 +105,11 @@ func render(m notify.Message) payload {
 			Style: "primary",
 		}}})
 	}
-	return payload{Text: escape(icon(m) + " " + m.Title), Blocks: blocks}
+	return payload{Text: escape(notify.Icon(m) + " " + m.Title), Blocks: blocks}
 }
 
 func contextBlock(s string) block {
-	return block{Type: "context", Elements: []element{{Type: "mrkdwn", Text: truncate(s, maxSection)}}}
+	return block{Type: "context", Elements: []element{{Type: "mrkdwn", Text: notify.Truncate(s, maxSection)}}}
 }
 
 func alertLine(a notify.Alert) string {
@@ -148,42 +147,6 @@ func escape(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }
 
-func icon(m notify.Message) string {
-	switch {
-	case m.Kind == notify.KindResolved:
-		return "✅"
-	case m.Kind == notify.KindTest:
-		return "🧪"
-	case m.Severity == notify.SeverityCritical:
-		return "🔴"
-	case m.Severity == notify.SeverityWarning:
-		return "🟠"
-	}
-	return "🔵"
-}
-
-func kindLabel(k notify.Kind) string {
-	switch k {
-	case notify.KindReminder:
-		return "Still firing"
-	case notify.KindEscalate:
-		return "Escalated"
-	case notify.KindResolved:
-		return "Resolved"
-	case notify.KindTest:
-		return "Test"
-	}
-	return "Firing"
-}
-
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
-}
-
 // checkURL never quotes the URL: it is the credential.
 func checkURL(key, raw string) (*url.URL, error) {
 	if raw == "" {
@@ -194,13 +157,4 @@ func checkURL(key, raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("slack: %s must be an http or https URL", key)
 	}
 	return u, nil
-}
-
-// hideURL keeps the webhook URL, the credential, out of transport errors: Go quotes it in
-// full there, and errors end up in logs and in the outbox.
-func hideURL(err error, shown string) error {
-	if ue, ok := errors.AsType[*url.Error](err); ok {
-		ue.URL = shown
-	}
-	return err
 }

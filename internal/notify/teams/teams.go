@@ -15,7 +15,6 @@ package teams
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -56,7 +55,7 @@ func New(o Options, client *http.Client) (*Notifier, error) {
 
 // Notify posts m to the workflow.
 func (n *Notifier) Notify(ctx context.Context, m notify.Message) error {
-	return hideURL(notify.PostJSON(ctx, n.client, n.url, nil, render(m)), n.shown)
+	return notify.HideURL(notify.PostJSON(ctx, n.client, n.url, nil, render(m)), n.shown)
 }
 
 type element map[string]any
@@ -68,8 +67,8 @@ type fact struct {
 
 func render(m notify.Message) element {
 	body := []element{
-		{"type": "TextBlock", "text": icon(m) + " " + m.Title, "size": "Large", "weight": "Bolder", "color": color(m), "wrap": true},
-		{"type": "TextBlock", "text": fmt.Sprintf("%s · %s · %s", kindLabel(m.Kind), m.Severity, stamp(m.SentAt)),
+		{"type": "TextBlock", "text": notify.Icon(m) + " " + m.Title, "size": "Large", "weight": "Bolder", "color": color(m), "wrap": true},
+		{"type": "TextBlock", "text": fmt.Sprintf("%s · %s · %s", notify.KindLabel(m.Kind), m.Severity, stamp(m.SentAt)),
 			"isSubtle": true, "spacing": "None", "size": "Small", "wrap": true},
 	}
 	if m.Text != "" {
@@ -144,34 +143,6 @@ func color(m notify.Message) string {
 	return "Accent"
 }
 
-func icon(m notify.Message) string {
-	switch {
-	case m.Kind == notify.KindResolved:
-		return "✅"
-	case m.Kind == notify.KindTest:
-		return "🧪"
-	case m.Severity == notify.SeverityCritical:
-		return "🔴"
-	case m.Severity == notify.SeverityWarning:
-		return "🟠"
-	}
-	return "🔵"
-}
-
-func kindLabel(k notify.Kind) string {
-	switch k {
-	case notify.KindReminder:
-		return "Still firing"
-	case notify.KindEscalate:
-		return "Escalated"
-	case notify.KindResolved:
-		return "Resolved"
-	case notify.KindTest:
-		return "Test"
-	}
-	return "Firing"
-}
-
 // checkURL never quotes the URL: it holds the credential.
 func checkURL(key, raw string) (*url.URL, error) {
 	if raw == "" {
@@ -182,13 +153,4 @@ func checkURL(key, raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("teams: %s must be an http or https URL", key)
 	}
 	return u, nil
-}
-
-// hideURL keeps the webhook URL, the credential, out of transport errors: Go quotes it in
-// full there, and errors end up in logs and in the outbox.
-func hideURL(err error, shown string) error {
-	if ue, ok := errors.AsType[*url.Error](err); ok {
-		ue.URL = shown
-	}
-	return err
 }

@@ -208,9 +208,9 @@ func (n *Notifier) scrub(err error) error {
 // render is m as Telegram HTML: every piece of message content is escaped.
 func render(m notify.Message) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s <b>%s</b>\n", icon(m), esc(m.Title))
+	fmt.Fprintf(&b, "%s <b>%s</b>\n", notify.Icon(m), esc(m.Title))
 	if m.Text != "" {
-		b.WriteString(esc(truncate(m.Text, 2000)) + "\n")
+		b.WriteString(esc(notify.Truncate(m.Text, 2000)) + "\n")
 	}
 	for i, a := range m.Alerts {
 		line := alertLine(a)
@@ -220,7 +220,7 @@ func render(m notify.Message) string {
 		}
 		b.WriteString(line)
 	}
-	fmt.Fprintf(&b, "\n<i>%s · %s · %s</i>", kindLabel(m.Kind), esc(string(m.Severity)), stamp(m.SentAt))
+	fmt.Fprintf(&b, "\n<i>%s · %s · %s</i>", notify.KindLabel(m.Kind), esc(string(m.Severity)), stamp(m.SentAt))
 	return b.String()
 }
 
@@ -231,7 +231,7 @@ func alertLine(a notify.Alert) string {
 	}
 	line := "\n• " + name + " — " + esc(a.State)
 	if a.Reason != "" {
-		line += ": " + esc(truncate(a.Reason, 300))
+		line += ": " + esc(notify.Truncate(a.Reason, 300))
 	}
 	line += "\n  since " + stamp(a.StartedAt)
 	if !a.EndedAt.IsZero() {
@@ -251,39 +251,3 @@ func alertLine(a notify.Alert) string {
 func esc(s string) string { return html.EscapeString(s) }
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
-
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
-}
-
-func icon(m notify.Message) string {
-	switch {
-	case m.Kind == notify.KindResolved:
-		return "✅"
-	case m.Kind == notify.KindTest:
-		return "🧪"
-	case m.Severity == notify.SeverityCritical:
-		return "🔴"
-	case m.Severity == notify.SeverityWarning:
-		return "🟠"
-	}
-	return "🔵"
-}
-
-func kindLabel(k notify.Kind) string {
-	switch k {
-	case notify.KindReminder:
-		return "Still firing"
-	case notify.KindEscalate:
-		return "Escalated"
-	case notify.KindResolved:
-		return "Resolved"
-	case notify.KindTest:
-		return "Test"
-	}
-	return "Firing"
-}

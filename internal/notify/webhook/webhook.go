@@ -119,7 +119,7 @@ func (n *Notifier) Notify(ctx context.Context, m notify.Message) error {
 	if n.o.Secret != "" {
 		req.Header.Set("X-Vigie-Signature", "sha256="+Sign(n.o.Secret, ts, body))
 	}
-	return hideURL(notify.Do(n.client, req), n.shown)
+	return notify.HideURL(notify.Do(n.client, req), n.shown)
 }
 
 // Sign is the hex HMAC-SHA256 of timestamp + "." + body keyed with secret: what
@@ -142,15 +142,6 @@ func checkURL(key, raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("webhook: %s must be an http or https URL", key)
 	}
 	return u, nil
-}
-
-// hideURL keeps the URL, which may carry a credential, out of transport errors: Go quotes it
-// in full there, and errors end up in logs and in the outbox.
-func hideURL(err error, shown string) error {
-	if ue, ok := errors.AsType[*url.Error](err); ok {
-		ue.URL = shown
-	}
-	return err
 }
 
 func validName(name string) bool {

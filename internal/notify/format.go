@@ -1,0 +1,56 @@
+package notify
+
+import (
+	"errors"
+	"net/url"
+)
+
+// Helpers the providers share to render messages alike.
+
+// KindLabel names a message's kind for people.
+func KindLabel(k Kind) string {
+	switch k {
+	case KindReminder:
+		return "Still firing"
+	case KindEscalate:
+		return "Escalated"
+	case KindResolved:
+		return "Resolved"
+	case KindTest:
+		return "Test"
+	}
+	return "Firing"
+}
+
+// Icon marks a message's state; it goes with words, never alone.
+func Icon(m Message) string {
+	switch {
+	case m.Kind == KindResolved:
+		return "✅"
+	case m.Kind == KindTest:
+		return "🧪"
+	case m.Severity == SeverityCritical:
+		return "🔴"
+	case m.Severity == SeverityWarning:
+		return "🟠"
+	}
+	return "🔵"
+}
+
+// Truncate cuts s to n runes, ending with an ellipsis when it cut.
+func Truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// HideURL replaces the URL quoted in a transport error by shown: webhook URLs and bot API
+// paths carry credentials, and errors go to logs and the outbox.
+func HideURL(err error, shown string) error {
+	if ue, ok := errors.AsType[*url.Error](err); ok {
+		ue.URL = shown
+	}
+	return err
+}
