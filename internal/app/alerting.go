@@ -70,3 +70,15 @@ func (v alertsView) RecentAlerts(ctx context.Context, since time.Time, limit int
 func (v alertsView) VerifyAck(ctx context.Context, token string) ([]int64, error) {
 	return v.signer.Verify(ctx, token)
 }
+
+func (v alertsView) CreateSilence(ctx context.Context, sl *alert.Silence) error {
+	return v.store.CreateSilence(ctx, sl)
+}
+
+func (v alertsView) Silences(ctx context.Context, t time.Time) ([]alert.Silence, error) {
+	return v.store.Silences(ctx, t)
+}
+
+func (v alertsView) EndSilence(ctx context.Context, id int64, at time.Time) error {
+	return v.store.EndSilence(ctx, id, at)
+}

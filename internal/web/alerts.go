@@ -15,6 +15,9 @@ type Alerts interface {
 	Ack(ctx context.Context, ids []int64, by string) ([]*alert.Alert, error)
 	RecentAlerts(ctx context.Context, since time.Time, limit int) ([]alert.Alert, error)
 	VerifyAck(ctx context.Context, token string) ([]int64, error)
+	CreateSilence(ctx context.Context, sl *alert.Silence) error
+	Silences(ctx context.Context, t time.Time) ([]alert.Silence, error)
+	EndSilence(ctx context.Context, id int64, at time.Time) error
 }
 
 type alertJSON struct {
@@ -111,4 +114,99 @@ func (s *Server) ackSubmit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return s.render(w, r, http.StatusOK, "ack", page{Title: "Acknowledged", Data: struct{ Done bool }{true}})
+}
+
+type silenceJSON struct {
+	ID       int64             `json:"id"`
+	Matchers map[string]string `json:"matchers"`
+	StartsAt time.Time         `json:"starts_at"`
+	EndsAt   time.Time         `json:"ends_at"`
+	Author   string            `json:"author"`
+	Reason   string            `json:"reason"`
+}
+
+func toSilenceJSON(sl *alert.Silence) silenceJSON {
+	return silenceJSON{ID: sl.ID, Matchers: sl.Matchers, StartsAt: sl.StartsAt, EndsAt: sl.EndsAt, Author: sl.Author, Reason: sl.Reason}
+}
+
+// apiCreateSilence takes {"matchers": {...}, "duration": "2h" | "ends_at": RFC 3339, "starts_at"?, "reason"}.
+func (s *Server) apiCreateSilence(w http.ResponseWriter, r *http.Request) error {
+	al, err := s.alertsOrNotFound()
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Matchers map[string]string `json:"matchers"`
+		StartsAt *time.Time        `json:"starts_at"`
+		EndsAt   *time.Time        `json:"ends_at"`
+		Duration string            `json:"duration"`
+		Reason   string            `json:"reason"`
+	}
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	now := s.Clock.Now()
+	sl := &alert.Silence{Matchers: req.Matchers, StartsAt: now, Author: principalFrom(r.Context()).name(), Reason: req.Reason, CreatedAt: now}
+	if req.StartsAt != nil {
+		sl.StartsAt = *req.StartsAt
+	}
+	switch {
+	case len(req.Matchers) == 0:
+		return errs.E(errs.Invalid, "matchers: give at least one label, e.g. {\"monitor\": \"website\"}")
+	case req.Reason == "":
+		return errs.E(errs.Invalid, "reason: say why, for whoever wonders later")
+	case req.EndsAt != nil && req.Duration != "":
+		return errs.E(errs.Invalid, "give ends_at or duration, not both")
+	case req.EndsAt != nil:
+		sl.EndsAt = *req.EndsAt
+	case req.Duration != "":
+		d, err := time.ParseDuration(req.Duration)
+		if err != nil || d <= 0 {
+			return errs.E(errs.Invalid, "duration: want a positive Go duration like 90m or 2h, got %q", req.Duration)
+		}
+		sl.EndsAt = sl.StartsAt.Add(d)
+	default:
+		return errs.E(errs.Invalid, "give ends_at or duration")
+	}
+	if !sl.EndsAt.After(sl.StartsAt) || !sl.EndsAt.After(now) {
+		return errs.E(errs.Invalid, "the silence must end after it starts, and in the future")
+	}
+	if err := al.CreateSilence(r.Context(), sl); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, toSilenceJSON(sl))
+	return nil
+}
+
+func (s *Server) apiListSilences(w http.ResponseWriter, r *http.Request) error {
+	al, err := s.alertsOrNotFound()
+	if err != nil {
+		return err
+	}
+	sls, err := al.Silences(r.Context(), s.Clock.Now())
+	if err != nil {
+		return err
+	}
+	out := make([]silenceJSON, 0, len(sls))
+	for i := range sls {
+		out = append(out, toSilenceJSON(&sls[i]))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"silences": out})
+	return nil
+}
+
+func (s *Server) apiEndSilence(w http.ResponseWriter, r *http.Request) error {
+	al, err := s.alertsOrNotFound()
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return errs.E(errs.Invalid, "silence id %q is not a number", r.PathValue("id"))
+	}
+	if err := al.EndSilence(r.Context(), id, s.Clock.Now()); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
