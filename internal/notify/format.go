@@ -1,10 +1,5 @@
 package notify
 
-import (
-	"errors"
-	"net/url"
-)
-
 // Helpers the providers share to render messages alike.
 
 // KindLabel names a message's kind for people.
@@ -44,13 +39,4 @@ func Truncate(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
-}
-
-// HideURL replaces the URL quoted in a transport error by shown: webhook URLs and bot API
-// paths carry credentials, and errors go to logs and the outbox.
-func HideURL(err error, shown string) error {
-	if ue, ok := errors.AsType[*url.Error](err); ok {
-		ue.URL = shown
-	}
-	return err
 }

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -40,7 +42,12 @@ func PostJSON(ctx context.Context, client *http.Client, url string, header http.
 func Do(client *http.Client, req *http.Request) error {
 	resp, err := client.Do(req)
 	if err != nil {
-		return err // transport failure: worth retrying
+		// A transport failure is worth retrying. Its text quotes the URL, and webhook URLs
+		// carry credentials in their path or query: keep only scheme and host.
+		if ue, ok := errors.AsType[*url.Error](err); ok {
+			ue.URL = req.URL.Scheme + "://" + req.URL.Host
+		}
+		return err
 	}
 	defer resp.Body.Close()
 	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
@@ -70,4 +77,17 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 		return max(t.Sub(now), 0), true
 	}
 	return 0, false
+}
+
+// CheckURL validates a receiver's URL option: present, and an absolute http or https URL.
+// Errors name the provider and the configuration key, never the URL (it may be a credential).
+func CheckURL(provider, key, raw string) error {
+	if raw == "" {
+		return fmt.Errorf("%s: %s is required", provider, key)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%s: %s must be an http or https URL", provider, key)
+	}
+	return nil
 }

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -31,7 +30,6 @@ type Options struct {
 // Notifier posts messages to one Discord webhook.
 type Notifier struct {
 	url    string
-	shown  string
 	client *http.Client
 }
 
@@ -48,19 +46,19 @@ const (
 
 // New checks o and returns a Notifier; a nil client means one with a 10 s timeout.
 func New(o Options, client *http.Client) (*Notifier, error) {
-	u, err := checkURL("webhook_url", o.WebhookURL)
+	err := notify.CheckURL("discord", "webhook_url", o.WebhookURL)
 	if err != nil {
 		return nil, err
 	}
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Second}
 	}
-	return &Notifier{url: o.WebhookURL, shown: u.Scheme + "://" + u.Host, client: client}, nil
+	return &Notifier{url: o.WebhookURL, client: client}, nil
 }
 
 // Notify posts m to the channel.
 func (n *Notifier) Notify(ctx context.Context, m notify.Message) error {
-	return notify.HideURL(notify.PostJSON(ctx, n.client, n.url, nil, render(m)), n.shown)
+	return notify.PostJSON(ctx, n.client, n.url, nil, render(m))
 }
 
 type field struct {
@@ -191,13 +189,3 @@ func length(ss ...string) int {
 }
 
 // checkURL never quotes the URL: it is the credential.
-func checkURL(key, raw string) (*url.URL, error) {
-	if raw == "" {
-		return nil, fmt.Errorf("discord: %s is required", key)
-	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("discord: %s must be an http or https URL", key)
-	}
-	return u, nil
-}

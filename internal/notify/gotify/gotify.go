@@ -33,7 +33,6 @@ type Options struct {
 type Notifier struct {
 	endpoint string
 	token    string
-	shown    string
 	client   *http.Client
 }
 
@@ -62,7 +61,6 @@ func New(o Options, client *http.Client) (*Notifier, error) {
 	return &Notifier{
 		endpoint: strings.TrimSuffix(o.URL, "/") + "/message",
 		token:    o.Token,
-		shown:    u.Scheme + "://" + u.Host,
 		client:   client,
 	}, nil
 }
@@ -86,9 +84,6 @@ func (n *Notifier) Notify(ctx context.Context, m notify.Message) error {
 		Priority: priority(m),
 		Extras:   extras,
 	})
-	if ue, ok := errors.AsType[*url.Error](err); ok {
-		ue.URL = n.shown
-	}
 	return err
 }
 

@@ -42,7 +42,6 @@ type Options struct {
 type Notifier struct {
 	o      Options
 	base   string // homeserver URL up to the room's send path
-	shown  string
 	client *http.Client
 }
 
@@ -76,7 +75,6 @@ func New(o Options, client *http.Client) (*Notifier, error) {
 	return &Notifier{
 		o:      o,
 		base:   strings.TrimSuffix(o.HomeserverURL, "/") + "/_matrix/client/v3/rooms/" + url.PathEscape(o.RoomID) + "/send/m.room.message/",
-		shown:  u.Scheme + "://" + u.Host,
 		client: client,
 	}, nil
 }
@@ -111,9 +109,6 @@ func (n *Notifier) Notify(ctx context.Context, m notify.Message) error {
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", notify.UserAgent)
 	err = notify.Do(n.client, req)
-	if ue, ok := errors.AsType[*url.Error](err); ok {
-		ue.URL = n.shown
-	}
 	return err
 }
 

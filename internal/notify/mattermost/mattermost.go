@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -34,7 +33,6 @@ type Options struct {
 // Notifier posts messages to one Mattermost incoming webhook.
 type Notifier struct {
 	o      Options
-	shown  string
 	client *http.Client
 }
 
@@ -44,7 +42,7 @@ const maxFields = 20
 // New checks o and returns a Notifier; a nil client means one with a 10 s timeout.
 func New(o Options, client *http.Client) (*Notifier, error) {
 	var problems []error
-	u, err := checkURL("webhook_url", o.WebhookURL)
+	err := notify.CheckURL("mattermost", "webhook_url", o.WebhookURL)
 	if err != nil {
 		problems = append(problems, err)
 	}
@@ -60,12 +58,12 @@ func New(o Options, client *http.Client) (*Notifier, error) {
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Second}
 	}
-	return &Notifier{o: o, shown: u.Scheme + "://" + u.Host, client: client}, nil
+	return &Notifier{o: o, client: client}, nil
 }
 
 // Notify posts m to the channel.
 func (n *Notifier) Notify(ctx context.Context, m notify.Message) error {
-	return notify.HideURL(notify.PostJSON(ctx, n.client, n.o.WebhookURL, nil, n.render(m)), n.shown)
+	return notify.PostJSON(ctx, n.client, n.o.WebhookURL, nil, n.render(m))
 }
 
 type field struct {
@@ -158,13 +156,3 @@ func color(m notify.Message) string {
 }
 
 // checkURL never quotes the URL: it is the credential.
-func checkURL(key, raw string) (*url.URL, error) {
-	if raw == "" {
-		return nil, fmt.Errorf("mattermost: %s is required", key)
-	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("mattermost: %s must be an http or https URL", key)
-	}
-	return u, nil
-}

@@ -37,7 +37,6 @@ type Notifier struct {
 	root   string // the server's URL, ending in "/"
 	topic  string
 	token  string
-	shown  string
 	client *http.Client
 }
 
@@ -75,7 +74,7 @@ func New(o Options, client *http.Client) (*Notifier, error) {
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Second}
 	}
-	return &Notifier{root: root, topic: topic, token: o.Token, shown: u.Scheme + "://" + u.Host, client: client}, nil
+	return &Notifier{root: root, topic: topic, token: o.Token, client: client}, nil
 }
 
 type action struct {
@@ -118,9 +117,6 @@ func (n *Notifier) Notify(ctx context.Context, m notify.Message) error {
 		header = http.Header{"Authorization": {"Bearer " + n.token}}
 	}
 	err := notify.PostJSON(ctx, n.client, n.root, header, msg)
-	if ue, ok := errors.AsType[*url.Error](err); ok {
-		ue.URL = n.shown
-	}
 	return err
 }
 

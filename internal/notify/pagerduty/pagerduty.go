@@ -44,7 +44,6 @@ type Options struct {
 // Notifier sends events to one PagerDuty service.
 type Notifier struct {
 	o      Options
-	shown  string
 	client *http.Client
 }
 
@@ -78,7 +77,7 @@ func New(o Options, client *http.Client) (*Notifier, error) {
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Second}
 	}
-	return &Notifier{o: o, shown: u.Scheme + "://" + u.Host, client: client}, nil
+	return &Notifier{o: o, client: client}, nil
 }
 
 type link struct {
@@ -124,9 +123,6 @@ func (n *Notifier) Notify(ctx context.Context, m notify.Message) error {
 		}
 	}
 	err := notify.PostJSON(ctx, n.client, n.o.EventsURL, nil, e)
-	if ue, ok := errors.AsType[*url.Error](err); ok {
-		ue.URL = n.shown
-	}
 	return n.scrub(err)
 }
 

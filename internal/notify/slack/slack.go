@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -30,7 +29,6 @@ type Options struct {
 // Notifier posts messages to one Slack incoming webhook.
 type Notifier struct {
 	url    string
-	shown  string
 	client *http.Client
 }
 
@@ -43,19 +41,19 @@ const (
 
 // New checks o and returns a Notifier; a nil client means one with a 10 s timeout.
 func New(o Options, client *http.Client) (*Notifier, error) {
-	u, err := checkURL("webhook_url", o.WebhookURL)
+	err := notify.CheckURL("slack", "webhook_url", o.WebhookURL)
 	if err != nil {
 		return nil, err
 	}
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Second}
 	}
-	return &Notifier{url: o.WebhookURL, shown: u.Scheme + "://" + u.Host, client: client}, nil
+	return &Notifier{url: o.WebhookURL, client: client}, nil
 }
 
 // Notify posts m to the channel.
 func (n *Notifier) Notify(ctx context.Context, m notify.Message) error {
-	return notify.HideURL(notify.PostJSON(ctx, n.client, n.url, nil, render(m)), n.shown)
+	return notify.PostJSON(ctx, n.client, n.url, nil, render(m))
 }
 
 type text struct {
@@ -148,13 +146,3 @@ func escape(s string) string {
 }
 
 // checkURL never quotes the URL: it is the credential.
-func checkURL(key, raw string) (*url.URL, error) {
-	if raw == "" {
-		return nil, fmt.Errorf("slack: %s is required", key)
-	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("slack: %s must be an http or https URL", key)
-	}
-	return u, nil
-}

@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -34,7 +33,6 @@ type Options struct {
 // Notifier posts messages to one Teams workflow.
 type Notifier struct {
 	url    string
-	shown  string
 	client *http.Client
 }
 
@@ -43,19 +41,19 @@ const maxFacts = 25
 
 // New checks o and returns a Notifier; a nil client means one with a 10 s timeout.
 func New(o Options, client *http.Client) (*Notifier, error) {
-	u, err := checkURL("webhook_url", o.WebhookURL)
+	err := notify.CheckURL("teams", "webhook_url", o.WebhookURL)
 	if err != nil {
 		return nil, err
 	}
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Second}
 	}
-	return &Notifier{url: o.WebhookURL, shown: u.Scheme + "://" + u.Host, client: client}, nil
+	return &Notifier{url: o.WebhookURL, client: client}, nil
 }
 
 // Notify posts m to the workflow.
 func (n *Notifier) Notify(ctx context.Context, m notify.Message) error {
-	return notify.HideURL(notify.PostJSON(ctx, n.client, n.url, nil, render(m)), n.shown)
+	return notify.PostJSON(ctx, n.client, n.url, nil, render(m))
 }
 
 type element map[string]any
@@ -144,13 +142,3 @@ func color(m notify.Message) string {
 }
 
 // checkURL never quotes the URL: it holds the credential.
-func checkURL(key, raw string) (*url.URL, error) {
-	if raw == "" {
-		return nil, fmt.Errorf("teams: %s is required", key)
-	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("teams: %s must be an http or https URL", key)
-	}
-	return u, nil
-}

@@ -38,7 +38,6 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -60,7 +59,6 @@ type Options struct {
 // Notifier posts messages to one webhook.
 type Notifier struct {
 	o      Options
-	shown  string // the URL as errors may show it: no path, query or credentials
 	client *http.Client
 }
 
@@ -70,7 +68,7 @@ var vigieHeaders = []string{"Content-Type", "Content-Length", "Host", "Idempoten
 // New checks o and returns a Notifier; a nil client means one with a 10 s timeout.
 func New(o Options, client *http.Client) (*Notifier, error) {
 	var problems []error
-	u, err := checkURL("url", o.URL)
+	err := notify.CheckURL("webhook", "url", o.URL)
 	if err != nil {
 		problems = append(problems, err)
 	}
@@ -90,7 +88,7 @@ func New(o Options, client *http.Client) (*Notifier, error) {
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Second}
 	}
-	return &Notifier{o: o, shown: u.Scheme + "://" + u.Host, client: client}, nil
+	return &Notifier{o: o, client: client}, nil
 }
 
 // Notify posts m, signed when a secret is configured.
@@ -119,7 +117,7 @@ func (n *Notifier) Notify(ctx context.Context, m notify.Message) error {
 	if n.o.Secret != "" {
 		req.Header.Set("X-Vigie-Signature", "sha256="+Sign(n.o.Secret, ts, body))
 	}
-	return notify.HideURL(notify.Do(n.client, req), n.shown)
+	return notify.Do(n.client, req)
 }
 
 // Sign is the hex HMAC-SHA256 of timestamp + "." + body keyed with secret: what
@@ -133,16 +131,6 @@ func Sign(secret, timestamp string, body []byte) string {
 }
 
 // checkURL never quotes the URL: its path or query may be the receiver's credential.
-func checkURL(key, raw string) (*url.URL, error) {
-	if raw == "" {
-		return nil, fmt.Errorf("webhook: %s is required", key)
-	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("webhook: %s must be an http or https URL", key)
-	}
-	return u, nil
-}
 
 func validName(name string) bool {
 	if name == "" {
