@@ -1,5 +1,7 @@
 package notify
 
+import "time"
+
 // Helpers the providers share to render messages alike.
 
 // KindLabel names a message's kind for people.
@@ -40,3 +42,6 @@ func Truncate(s string, n int) string {
 	}
 	return string(r[:n-1]) + "…"
 }
+
+// Stamp writes a time for messages: UTC, to the minute, with the zone named.
+func Stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }

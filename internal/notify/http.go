@@ -91,3 +91,12 @@ func CheckURL(provider, key, raw string) error {
 	}
 	return nil
 }
+
+// ClientOrDefault is the HTTP client a provider uses: the one given, or one with a 10 s
+// timeout (the outbox also bounds each attempt).
+func ClientOrDefault(c *http.Client) *http.Client {
+	if c == nil {
+		return &http.Client{Timeout: 10 * time.Second}
+	}
+	return c
+}

@@ -50,9 +50,7 @@ func New(o Options, client *http.Client) (*Notifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
-	}
+	client = notify.ClientOrDefault(client)
 	return &Notifier{url: o.WebhookURL, client: client}, nil
 }
 

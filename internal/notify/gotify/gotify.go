@@ -18,7 +18,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"time"
 
 	"vigie/internal/notify"
 )
@@ -55,9 +54,7 @@ func New(o Options, client *http.Client) (*Notifier, error) {
 	if err := errors.Join(problems...); err != nil {
 		return nil, err
 	}
-	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
-	}
+	client = notify.ClientOrDefault(client)
 	return &Notifier{
 		endpoint: strings.TrimSuffix(o.URL, "/") + "/message",
 		token:    o.Token,
@@ -101,16 +98,16 @@ func markdown(m notify.Message) string {
 		if a.Reason != "" {
 			b.WriteString(": " + a.Reason)
 		}
-		b.WriteString(" · since " + stamp(a.StartedAt))
+		b.WriteString(" · since " + notify.Stamp(a.StartedAt))
 		if !a.EndedAt.IsZero() {
-			b.WriteString(", until " + stamp(a.EndedAt))
+			b.WriteString(", until " + notify.Stamp(a.EndedAt))
 		}
 		for _, k := range slices.Sorted(maps.Keys(a.Labels)) {
 			b.WriteString(" `" + k + "=" + a.Labels[k] + "`")
 		}
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, "\n_%s · %s · %s_", notify.KindLabel(m.Kind), m.Severity, stamp(m.SentAt))
+	fmt.Fprintf(&b, "\n_%s · %s · %s_", notify.KindLabel(m.Kind), m.Severity, notify.Stamp(m.SentAt))
 	if m.AckURL != "" {
 		b.WriteString("\n\n[Acknowledge](" + m.AckURL + ")")
 	}
@@ -128,5 +125,3 @@ func priority(m notify.Message) int {
 	}
 	return 2
 }
-
-func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }

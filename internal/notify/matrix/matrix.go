@@ -26,7 +26,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"time"
 
 	"vigie/internal/notify"
 )
@@ -69,9 +68,7 @@ func New(o Options, client *http.Client) (*Notifier, error) {
 	if err := errors.Join(problems...); err != nil {
 		return nil, err
 	}
-	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
-	}
+	client = notify.ClientOrDefault(client)
 	return &Notifier{
 		o:      o,
 		base:   strings.TrimSuffix(o.HomeserverURL, "/") + "/_matrix/client/v3/rooms/" + url.PathEscape(o.RoomID) + "/send/m.room.message/",
@@ -128,7 +125,7 @@ func plain(m notify.Message) string {
 			b.WriteString("\n  " + a.URL)
 		}
 	}
-	fmt.Fprintf(&b, "\n%s · %s · %s", notify.KindLabel(m.Kind), m.Severity, stamp(m.SentAt))
+	fmt.Fprintf(&b, "\n%s · %s · %s", notify.KindLabel(m.Kind), m.Severity, notify.Stamp(m.SentAt))
 	if m.AckURL != "" {
 		b.WriteString("\nAcknowledge: " + m.AckURL)
 	}
@@ -157,7 +154,7 @@ func formatted(m notify.Message) string {
 		}
 		b.WriteString("</ul>")
 	}
-	fmt.Fprintf(&b, "<p><em>%s · %s · %s</em>", notify.KindLabel(m.Kind), esc(string(m.Severity)), stamp(m.SentAt))
+	fmt.Fprintf(&b, "<p><em>%s · %s · %s</em>", notify.KindLabel(m.Kind), esc(string(m.Severity)), notify.Stamp(m.SentAt))
 	if m.AckURL != "" {
 		b.WriteString(` · <a href="` + esc(m.AckURL) + `">Acknowledge</a>`)
 	}
@@ -166,9 +163,9 @@ func formatted(m notify.Message) string {
 }
 
 func times(a notify.Alert) string {
-	s := "since " + stamp(a.StartedAt)
+	s := "since " + notify.Stamp(a.StartedAt)
 	if !a.EndedAt.IsZero() {
-		s += ", until " + stamp(a.EndedAt)
+		s += ", until " + notify.Stamp(a.EndedAt)
 	}
 	return s
 }
@@ -183,8 +180,6 @@ func labels(a notify.Alert, wrap func(string) string) string {
 	}
 	return " · " + strings.Join(ls, " ")
 }
-
-func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 
 func color(m notify.Message) string {
 	switch {

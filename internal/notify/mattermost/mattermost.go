@@ -18,7 +18,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
 	"vigie/internal/notify"
 )
@@ -55,9 +54,7 @@ func New(o Options, client *http.Client) (*Notifier, error) {
 	if err := errors.Join(problems...); err != nil {
 		return nil, err
 	}
-	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
-	}
+	client = notify.ClientOrDefault(client)
 	return &Notifier{o: o, client: client}, nil
 }
 
@@ -99,7 +96,7 @@ func (n *Notifier) render(m notify.Message) payload {
 		Color:    color(m),
 		Title:    m.Title,
 		Text:     m.Text,
-		Footer:   "vigie · " + stamp(m.SentAt),
+		Footer:   "vigie · " + notify.Stamp(m.SentAt),
 	}
 	if len(m.Alerts) == 1 {
 		a.TitleLink = m.Alerts[0].URL
@@ -120,9 +117,9 @@ func alertField(a notify.Alert) field {
 	if a.Reason != "" {
 		lines = append(lines, a.Reason)
 	}
-	times := "Started " + stamp(a.StartedAt)
+	times := "Started " + notify.Stamp(a.StartedAt)
 	if !a.EndedAt.IsZero() {
-		times += ", ended " + stamp(a.EndedAt)
+		times += ", ended " + notify.Stamp(a.EndedAt)
 	}
 	lines = append(lines, times)
 	if len(a.Labels) > 0 {
@@ -138,8 +135,6 @@ func alertField(a notify.Alert) field {
 	f.Value = strings.Join(lines, "\n")
 	return f
 }
-
-func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 
 func color(m notify.Message) string {
 	switch {

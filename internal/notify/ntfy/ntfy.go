@@ -20,7 +20,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"vigie/internal/notify"
@@ -71,9 +70,7 @@ func New(o Options, client *http.Client) (*Notifier, error) {
 	if err := errors.Join(problems...); err != nil {
 		return nil, err
 	}
-	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
-	}
+	client = notify.ClientOrDefault(client)
 	return &Notifier{root: root, topic: topic, token: o.Token, client: client}, nil
 }
 

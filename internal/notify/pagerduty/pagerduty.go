@@ -74,9 +74,7 @@ func New(o Options, client *http.Client) (*Notifier, error) {
 	if err := errors.Join(problems...); err != nil {
 		return nil, err
 	}
-	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
-	}
+	client = notify.ClientOrDefault(client)
 	return &Notifier{o: o, client: client}, nil
 }
 

@@ -20,7 +20,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
 	"vigie/internal/notify"
 )
@@ -45,9 +44,7 @@ func New(o Options, client *http.Client) (*Notifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
-	}
+	client = notify.ClientOrDefault(client)
 	return &Notifier{url: o.WebhookURL, client: client}, nil
 }
 
@@ -66,7 +63,7 @@ type fact struct {
 func render(m notify.Message) element {
 	body := []element{
 		{"type": "TextBlock", "text": notify.Icon(m) + " " + m.Title, "size": "Large", "weight": "Bolder", "color": color(m), "wrap": true},
-		{"type": "TextBlock", "text": fmt.Sprintf("%s · %s · %s", notify.KindLabel(m.Kind), m.Severity, stamp(m.SentAt)),
+		{"type": "TextBlock", "text": fmt.Sprintf("%s · %s · %s", notify.KindLabel(m.Kind), m.Severity, notify.Stamp(m.SentAt)),
 			"isSubtle": true, "spacing": "None", "size": "Small", "wrap": true},
 	}
 	if m.Text != "" {
@@ -107,9 +104,9 @@ func alertValue(a notify.Alert) string {
 	if a.Reason != "" {
 		v += ": " + a.Reason
 	}
-	v += " · started " + stamp(a.StartedAt)
+	v += " · started " + notify.Stamp(a.StartedAt)
 	if !a.EndedAt.IsZero() {
-		v += " · ended " + stamp(a.EndedAt)
+		v += " · ended " + notify.Stamp(a.EndedAt)
 	}
 	if len(a.Labels) > 0 {
 		var labels []string
@@ -123,8 +120,6 @@ func alertValue(a notify.Alert) string {
 	}
 	return v
 }
-
-func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 
 // color is an Adaptive Card TextBlock colour name.
 func color(m notify.Message) string {

@@ -85,9 +85,7 @@ func New(o Options, client *http.Client) (*Notifier, error) {
 	if err := errors.Join(problems...); err != nil {
 		return nil, err
 	}
-	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
-	}
+	client = notify.ClientOrDefault(client)
 	base := strings.TrimSuffix(o.APIURL, "/")
 	return &Notifier{
 		o:        o,
@@ -220,7 +218,7 @@ func render(m notify.Message) string {
 		}
 		b.WriteString(line)
 	}
-	fmt.Fprintf(&b, "\n<i>%s · %s · %s</i>", notify.KindLabel(m.Kind), esc(string(m.Severity)), stamp(m.SentAt))
+	fmt.Fprintf(&b, "\n<i>%s · %s · %s</i>", notify.KindLabel(m.Kind), esc(string(m.Severity)), notify.Stamp(m.SentAt))
 	return b.String()
 }
 
@@ -233,9 +231,9 @@ func alertLine(a notify.Alert) string {
 	if a.Reason != "" {
 		line += ": " + esc(notify.Truncate(a.Reason, 300))
 	}
-	line += "\n  since " + stamp(a.StartedAt)
+	line += "\n  since " + notify.Stamp(a.StartedAt)
 	if !a.EndedAt.IsZero() {
-		line += ", until " + stamp(a.EndedAt)
+		line += ", until " + notify.Stamp(a.EndedAt)
 	}
 	if len(a.Labels) > 0 {
 		var labels []string
@@ -249,5 +247,3 @@ func alertLine(a notify.Alert) string {
 
 // esc escapes what Telegram's HTML mode requires (< > &) and quotes, for attributes.
 func esc(s string) string { return html.EscapeString(s) }
-
-func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
