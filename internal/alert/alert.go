@@ -17,7 +17,7 @@ import (
 type Alert struct {
 	ID               int64
 	Monitor          string
-	Kind             string // down or degraded
+	Kind             string // down, degraded or cert_expiring
 	Severity         notify.Severity
 	Reason           string
 	Labels           map[string]string // the monitor's labels plus monitor and type
@@ -30,6 +30,13 @@ type Alert struct {
 	ResolvedNotified bool
 	EscalationStep   int
 }
+
+// KindCert is the kind of a certificate alert: the certificate expires within the monitor's
+// warning window. It is open beside, not instead of, the monitor's outage alert.
+const KindCert = "cert_expiring"
+
+// StateCertRenewed is how a message reports a resolved certificate alert.
+const StateCertRenewed = "cert_renewed"
 
 // Firing reports whether the alert is open.
 func (a *Alert) Firing() bool { return a.ResolvedAt.IsZero() }
@@ -75,8 +82,9 @@ func Labels(monitor, kind string, labels map[string]string) map[string]string {
 type Store interface {
 	// OpenAlert stores a new open alert; a monitor with one open already is errs.Conflict.
 	OpenAlert(ctx context.Context, a *Alert) error
-	// OpenAlertFor is the monitor's open alert, or errs.NotFound.
-	OpenAlertFor(ctx context.Context, monitor string) (*Alert, error)
+	// OpenAlertFor is the monitor's open certificate alert (cert) or outage alert (!cert),
+	// or errs.NotFound.
+	OpenAlertFor(ctx context.Context, monitor string, cert bool) (*Alert, error)
 	UpdateAlert(ctx context.Context, a *Alert) error
 	AlertByID(ctx context.Context, id int64) (*Alert, error)
 	// PendingAlerts are the open alerts and the resolved ones whose resolution is not yet sent.

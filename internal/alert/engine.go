@@ -91,7 +91,7 @@ func severityOf(kind string) notify.Severity {
 func (e *Engine) Observe(ctx context.Context, ev monitor.Event, def *monitor.Definition) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	open, err := e.opts.Store.OpenAlertFor(ctx, ev.Monitor)
+	open, err := e.opts.Store.OpenAlertFor(ctx, ev.Monitor, false)
 	if err != nil && !errs.Is(err, errs.NotFound) {
 		return err
 	}
@@ -116,6 +116,33 @@ func (e *Engine) Observe(ctx context.Context, ev monitor.Event, def *monitor.Def
 		}
 		open.ResolvedAt = ev.At
 		e.opts.Logger.Info("alert resolved", "monitor", open.Monitor, "after", ev.At.Sub(open.StartedAt))
+		return e.opts.Store.UpdateAlert(ctx, open)
+	}
+	return nil
+}
+
+// ObserveCert opens a certificate alert when a monitor's certificate enters its warning
+// window and resolves it when a renewed one is seen. Reported again after a restart, an
+// expiring certificate only refreshes the open alert's reason.
+func (e *Engine) ObserveCert(ctx context.Context, ev monitor.CertEvent, def *monitor.Definition) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	open, err := e.opts.Store.OpenAlertFor(ctx, ev.Monitor, true)
+	if err != nil && !errs.Is(err, errs.NotFound) {
+		return err
+	}
+	switch {
+	case ev.Expiring && open == nil:
+		a := &Alert{Monitor: ev.Monitor, Kind: KindCert, Severity: notify.SeverityWarning, Reason: ev.Reason,
+			Labels: Labels(def.Name, def.Kind, def.Labels), StartedAt: ev.At}
+		e.opts.Logger.Info("alert opened", "monitor", a.Monitor, "kind", a.Kind, "reason", a.Reason)
+		return e.opts.Store.OpenAlert(ctx, a)
+	case ev.Expiring:
+		open.Reason = ev.Reason
+		return e.opts.Store.UpdateAlert(ctx, open)
+	case open != nil:
+		open.ResolvedAt, open.Reason = ev.At, ev.Reason
+		e.opts.Logger.Info("alert resolved", "monitor", open.Monitor, "kind", open.Kind, "reason", ev.Reason)
 		return e.opts.Store.UpdateAlert(ctx, open)
 	}
 	return nil
@@ -303,6 +330,9 @@ func (e *Engine) message(ctx context.Context, b *batch, now time.Time) notify.Me
 			URL: base + "/monitors/" + a.Monitor}
 		if b.kind == notify.KindResolved {
 			na.State, na.EndedAt = "up", a.ResolvedAt
+			if a.Kind == KindCert {
+				na.State = StateCertRenewed
+			}
 		}
 		if a.Severity == notify.SeverityCritical {
 			worst = notify.SeverityCritical
@@ -339,7 +369,7 @@ func render(m notify.Message, wasKind string, now time.Time) (title, text string
 	tag := map[notify.Kind]string{notify.KindFiring: "", notify.KindReminder: "still ", notify.KindEscalate: "escalated: ",
 		notify.KindResolved: "", notify.KindTest: ""}[m.Kind]
 	a := m.Alerts[0]
-	state := strings.ToUpper(a.State)
+	state := strings.ToUpper(strings.ReplaceAll(a.State, "_", " "))
 	if m.Kind == notify.KindResolved {
 		state = "RESOLVED"
 	}
@@ -348,7 +378,7 @@ func render(m notify.Message, wasKind string, now time.Time) (title, text string
 		subject = fmt.Sprintf("%d monitors", len(m.Alerts))
 	}
 	detail := a.Reason
-	if m.Kind == notify.KindResolved {
+	if m.Kind == notify.KindResolved && wasKind != KindCert {
 		detail = "was " + wasKind + " for " + human(a.Duration(now))
 	}
 	title = fmt.Sprintf("[%s] %s%s", state, tag, subject)
@@ -357,9 +387,14 @@ func render(m notify.Message, wasKind string, now time.Time) (title, text string
 	}
 	var b strings.Builder
 	for _, al := range m.Alerts {
-		if m.Kind == notify.KindResolved {
+		switch {
+		case al.State == StateCertRenewed:
+			fmt.Fprintf(&b, "✓ %s: %s\n", al.Monitor, al.Reason)
+		case al.State == KindCert:
+			fmt.Fprintf(&b, "▲ %s: %s\n", al.Monitor, al.Reason)
+		case m.Kind == notify.KindResolved:
 			fmt.Fprintf(&b, "✓ %s is up again after %s (since %s)\n", al.Monitor, human(al.Duration(now)), al.StartedAt.UTC().Format("Jan 2 15:04 UTC"))
-		} else {
+		default:
 			fmt.Fprintf(&b, "▲ %s is %s since %s (%s): %s\n", al.Monitor, al.State, al.StartedAt.UTC().Format("Jan 2 15:04 UTC"),
 				human(al.Duration(now)), al.Reason)
 		}

@@ -2,7 +2,15 @@ package alert_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"math/big"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -260,5 +268,87 @@ func TestSignerRefusesForgedLinks(t *testing.T) {
 		if _, err := s.Verify(ctx, bad); err == nil {
 			t.Errorf("forged link %q accepted", bad)
 		}
+	}
+}
+
+// selfSigned returns a certificate for 127.0.0.1 that expires after validFor.
+func selfSigned(t *testing.T, validFor time.Duration) tls.Certificate {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(validFor), IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
+
+func TestCertificateWindow(t *testing.T) {
+	var current atomic.Pointer[tls.Certificate]
+	soon := selfSigned(t, 10*24*time.Hour)
+	current.Store(&soon)
+	// Not httptest's TLS server: its own certificate would win over GetCertificate.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}),
+		TLSConfig: &tls.Config{GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return current.Load(), nil }}}
+	go srv.ServeTLS(ln, "", "")
+	t.Cleanup(func() { srv.Close() })
+
+	route := opsRoute()
+	route.NotifyOn = []string{"down", alert.KindCert}
+	w := newWorld(t, []alert.Route{route})
+	w.monitors = monitor.NewEngine(monitor.Options{Store: w.store, Clock: w.clock,
+		OnChange: func(ev monitor.Event, d *monitor.Definition) { w.alerts.Observe(w.ctx, ev, d) },
+		OnCert: func(ev monitor.CertEvent, d *monitor.Definition) {
+			if err := w.alerts.ObserveCert(w.ctx, ev, d); err != nil {
+				t.Error(err)
+			}
+		}})
+	go w.monitors.WriteResults(w.ctx)
+	probe, err := check.New(check.Spec{Kind: "http", URL: "https://" + ln.Addr().String(), Timeout: 2 * time.Second,
+		HTTP: check.HTTPOptions{InsecureSkipVerify: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok, _ := cond.Compile(check.DefaultCondition("http"), check.Schema("http"))
+	def := monitor.Definition{Name: "shop", Kind: "http", Interval: 30 * time.Second, Timeout: 2 * time.Second,
+		Probe: probe, Conditions: []*cond.Expr{ok}, FailureThreshold: 2, SuccessThreshold: 2, CertWarning: 14 * 24 * time.Hour}
+	if err := w.monitors.Load(w.ctx, []monitor.Definition{def}); err != nil {
+		t.Fatal(err)
+	}
+	w.run(2 * time.Minute)
+	if got := w.rcv.kinds("ops"); got != "firing" {
+		t.Fatalf("certificate 10 days from expiry, warning at 14: %q, want one firing message", got)
+	}
+	m := w.rcv.last("ops")
+	if !strings.Contains(m.Title, "[CERT EXPIRING] shop — certificate expires in 9 days (warning at 14 days)") || m.Severity != notify.SeverityWarning {
+		t.Fatalf("firing message: %q (%s)", m.Title, m.Severity)
+	}
+	if snap := w.monitors.Snapshots()[0]; snap.State != monitor.StateUp {
+		t.Fatalf("a certificate warning must not change the monitor's state, got %s", snap.State)
+	}
+
+	// A restart sees the same certificate: the alert stays one alert, nothing is sent again.
+	w.monitors.Load(w.ctx, []monitor.Definition{def})
+	w.run(2 * time.Minute)
+	if got := w.rcv.kinds("ops"); got != "firing" {
+		t.Fatalf("after seeing the same certificate again: %q", got)
+	}
+
+	renewed := selfSigned(t, 90*24*time.Hour)
+	current.Store(&renewed)
+	w.run(time.Minute)
+	if got := w.rcv.kinds("ops"); got != "firing resolved" {
+		t.Fatalf("after renewal: %q, want one resolved message", got)
+	}
+	if m := w.rcv.last("ops"); !strings.Contains(m.Title, "[RESOLVED] shop — certificate valid for 89 days") {
+		t.Fatalf("resolved title %q", m.Title)
 	}
 }

@@ -146,6 +146,11 @@ func New(ctx context.Context, o Options) (*App, error) {
 			if err := a.alerts.Observe(context.Background(), ev, d); err != nil {
 				a.log.Error("recording an alert failed", "monitor", ev.Monitor, "err", err)
 			}
+		},
+		OnCert: func(ev monitor.CertEvent, d *monitor.Definition) {
+			if err := a.alerts.ObserveCert(context.Background(), ev, d); err != nil {
+				a.log.Error("recording a certificate alert failed", "monitor", ev.Monitor, "err", err)
+			}
 		}})
 	if err := a.loadMonitors(ctx, cfg); err != nil {
 		a.store.Close()

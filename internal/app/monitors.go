@@ -21,7 +21,7 @@ func BuildMonitors(ms []config.Monitor) ([]monitor.Definition, error) {
 	for _, m := range ms {
 		d := monitor.Definition{Name: m.Name, Kind: m.Type, Labels: m.Labels, Interval: m.Interval.Std(),
 			Timeout: m.Timeout.Std(), FailureThreshold: m.FailureThreshold, SuccessThreshold: m.SuccessThreshold,
-			DependsOn: m.DependsOn}
+			DependsOn: m.DependsOn, CertWarning: m.CertExpiryWarning.Std()}
 		if m.Type == "heartbeat" {
 			d.Heartbeat = monitor.HeartbeatSpec{Period: m.Heartbeat.Period.Std(), Grace: m.Heartbeat.Grace.Std()}
 			d.Interval = d.Heartbeat.Period

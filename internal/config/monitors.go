@@ -28,13 +28,16 @@ type Monitor struct {
 	FailureThreshold int               `yaml:"failure_threshold"`
 	SuccessThreshold int               `yaml:"success_threshold"`
 	DependsOn        string            `yaml:"depends_on"`
-	HTTP             HTTPCheck         `yaml:"http"`
-	TCP              TCPCheck          `yaml:"tcp"`
-	TLS              TLSCheck          `yaml:"tls"`
-	DNS              DNSCheck          `yaml:"dns"`
-	SSH              SSHCheck          `yaml:"ssh"`
-	ICMP             ICMPCheck         `yaml:"icmp"`
-	Heartbeat        HeartbeatCheck    `yaml:"heartbeat"`
+	// CertExpiryWarning opens a certificate alert when a measured certificate expires
+	// within it (http over TLS and tls monitors); 0s turns it off.
+	CertExpiryWarning Duration       `yaml:"cert_expiry_warning"`
+	HTTP              HTTPCheck      `yaml:"http"`
+	TCP               TCPCheck       `yaml:"tcp"`
+	TLS               TLSCheck       `yaml:"tls"`
+	DNS               DNSCheck       `yaml:"dns"`
+	SSH               SSHCheck       `yaml:"ssh"`
+	ICMP              ICMPCheck      `yaml:"icmp"`
+	Heartbeat         HeartbeatCheck `yaml:"heartbeat"`
 }
 
 // HTTPCheck shapes an http monitor.
@@ -96,10 +99,13 @@ const (
 	defaultInterval         = Duration(time.Minute)
 	defaultFailureThreshold = 2
 	defaultSuccessThreshold = 2
+	// Let's Encrypt renews 30 days ahead; 14 days left means renewal has been failing.
+	defaultCertExpiryWarning = Duration(14 * day)
 )
 
 func (m *Monitor) setDefaults() {
 	m.Interval = defaultInterval
+	m.CertExpiryWarning = defaultCertExpiryWarning
 }
 
 // complete fills defaults that depend on the monitor's type and interval.
@@ -156,6 +162,9 @@ func (m *Monitor) Validate(v *Validator) {
 	}
 	if m.SuccessThreshold < 1 || m.SuccessThreshold > 100 {
 		v.Errorf("success_threshold", "must be between 1 and 100, got %d", m.SuccessThreshold)
+	}
+	if m.CertExpiryWarning != 0 {
+		v.DurationRange("cert_expiry_warning", m.CertExpiryWarning, Duration(time.Hour), Duration(400*day))
 	}
 	for k := range m.Labels {
 		if !labelName.MatchString(k) {

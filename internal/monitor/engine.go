@@ -28,6 +28,8 @@ type Definition struct {
 	SuccessThreshold int
 	DependsOn        string
 	Heartbeat        HeartbeatSpec
+	// CertWarning: a measured certificate expiring within it is reported to OnCert; 0 is off.
+	CertWarning time.Duration
 }
 
 // HeartbeatSpec is a push monitor's deadline: a ping is expected every Period, with Grace
@@ -56,6 +58,10 @@ type Options struct {
 	// OnChange is called (outside locks, in the checking goroutine) after a state change is
 	// stored. The alert engine listens here.
 	OnChange func(Event, *Definition)
+	// OnCert is called (like OnChange) when a monitor's certificate enters or leaves its
+	// warning window, and on the first measurement after a start, so a listener can close
+	// what it opened before a restart.
+	OnCert func(CertEvent, *Definition)
 	// OnLateness, if set, is told how late each check started against its schedule.
 	OnLateness func(time.Duration)
 }
@@ -74,6 +80,7 @@ type entry struct {
 	fields    map[string]cond.Value
 	lastPing  time.Time // heartbeats
 	pingStart time.Time // heartbeats: time of the last /start
+	cert      certState
 	// awaitParent: this monitor just turned down while its parent looked fine; it stays
 	// unknown until the parent's next result says whether the parent is the cause.
 	awaitParent bool
@@ -276,6 +283,7 @@ func (e *Engine) record(ctx context.Context, en *entry, r Result, fields map[str
 		e.verifyParent(en)
 	}
 	changes := e.settle(en, r.At, r.Message)
+	certEv, certChanged := en.observeCert(r.At, fields)
 	if r.Status != StatusUp && en.def.Probe != nil && e.awaited(en) {
 		// Dependents wait for this monitor's verdict: confirm the failure now rather than at
 		// the next interval.
@@ -283,6 +291,9 @@ func (e *Engine) record(ctx context.Context, en *entry, r Result, fields map[str
 	}
 	e.mu.Unlock()
 	e.publish(ctx, changes)
+	if certChanged && e.opts.OnCert != nil {
+		e.opts.OnCert(certEv, en.def)
+	}
 }
 
 // awaited reports whether a dependent of en is waiting for en's verdict.

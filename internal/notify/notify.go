@@ -34,7 +34,7 @@ const (
 // Alert is one alert as a message reports it. A message may carry several (a group).
 type Alert struct {
 	Monitor   string            `json:"monitor"`
-	State     string            `json:"state"` // down, degraded, cert_expiring, or up when resolved
+	State     string            `json:"state"` // down, degraded, cert_expiring; up or cert_renewed when resolved
 	Reason    string            `json:"reason,omitempty"`
 	Labels    map[string]string `json:"labels,omitempty"`
 	StartedAt time.Time         `json:"started_at"`

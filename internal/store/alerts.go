@@ -49,9 +49,14 @@ func (s *Store) OpenAlert(ctx context.Context, a *alert.Alert) error {
 	return nil
 }
 
-func (s *Store) OpenAlertFor(ctx context.Context, monitor string) (*alert.Alert, error) {
+func (s *Store) OpenAlertFor(ctx context.Context, monitor string, cert bool) (*alert.Alert, error) {
 	defer s.observe("alerts.get")()
-	a, err := scanAlert(s.queryRow(ctx, `SELECT `+alertColumns+` FROM alerts WHERE monitor = ? AND resolved_at IS NULL`, monitor))
+	kindTest := `kind <> ?`
+	if cert {
+		kindTest = `kind = ?`
+	}
+	a, err := scanAlert(s.queryRow(ctx, `SELECT `+alertColumns+` FROM alerts WHERE monitor = ? AND resolved_at IS NULL AND `+kindTest,
+		monitor, alert.KindCert))
 	return a, s.wrap(err, "open alert for "+monitor)
 }
 
@@ -67,9 +72,13 @@ func (s *Store) UpdateAlert(ctx context.Context, a *alert.Alert) error {
 	if a.ResolvedNotified {
 		resolvedNotified = 1
 	}
-	return s.execOne(ctx, "alert", `UPDATE alerts SET kind = ?, severity = ?, reason = ?, resolved_at = ?, acked_at = ?, acked_by = ?,
+	// An acknowledgement is never taken back: a writer holding an older copy (the server's
+	// round while `vigie alert ack` runs) must not erase one made meanwhile. Both CASE and
+	// COALESCE read the row's old values.
+	return s.execOne(ctx, "alert", `UPDATE alerts SET kind = ?, severity = ?, reason = ?, resolved_at = ?,
+		acked_by = CASE WHEN acked_at IS NULL THEN ? ELSE acked_by END, acked_at = COALESCE(acked_at, ?),
 		notified_at = ?, last_notified_at = ?, resolved_notified = ?, escalation_step = ? WHERE id = ?`,
-		a.Kind, string(a.Severity), a.Reason, micros(a.ResolvedAt), micros(a.AckedAt), a.AckedBy,
+		a.Kind, string(a.Severity), a.Reason, micros(a.ResolvedAt), a.AckedBy, micros(a.AckedAt),
 		micros(a.NotifiedAt), micros(a.LastNotifiedAt), resolvedNotified, a.EscalationStep, a.ID)
 }
 

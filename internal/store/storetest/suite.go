@@ -32,6 +32,7 @@ func Run(t *testing.T, open Opener) {
 		{"Rollups", testRollups},
 		{"Outbox", testOutbox},
 		{"ConcurrentClaims", testConcurrentClaims},
+		{"Alerts", testAlerts},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
