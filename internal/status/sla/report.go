@@ -193,8 +193,8 @@ func (t tally) worst() Level {
 }
 
 // fraction reads f as the shortest decimal that prints as f, clamped to [0, 1] (NaN reads as 0).
-// 0.999 then means the 999/1000 the operator wrote, not the binary float just below it, which
-// would make a 30-day budget a nanosecond short of 43m12s.
+// 0.9999 then means the 9999/10000 the operator wrote rather than the nearest binary float, with
+// which a 30-day budget comes out a nanosecond short of 4m19.2s.
 func fraction(f float64) *big.Rat {
 	if !(f > 0) {
 		return new(big.Rat)
