@@ -8,7 +8,10 @@ package alert
 import (
 	"context"
 	"maps"
+	"strings"
 	"time"
+
+	"vigie/internal/errs"
 
 	"vigie/internal/notify"
 )
@@ -58,6 +61,26 @@ func (s *Silence) Active(t time.Time) bool { return !t.Before(s.StartsAt) && t.B
 
 // Matches reports whether labels satisfy every matcher.
 func (s *Silence) Matches(labels map[string]string) bool { return matches(s.Matchers, labels) }
+
+// ParseMatchers reads silence matchers written "monitor=website team=web" (spaces or
+// commas between pairs), as the UI and the CLI take them.
+func ParseMatchers(text string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, f := range strings.FieldsFunc(text, func(r rune) bool { return r == ' ' || r == ',' || r == '\n' || r == '\t' || r == '\r' }) {
+		k, v, ok := strings.Cut(f, "=")
+		if !ok || k == "" || v == "" {
+			return nil, errs.E(errs.Invalid, "matchers: %q is not label=value", f)
+		}
+		if _, dup := out[k]; dup {
+			return nil, errs.E(errs.Invalid, "matchers: label %q given twice", k)
+		}
+		out[k] = v
+	}
+	if len(out) == 0 {
+		return nil, errs.E(errs.Invalid, "matchers: give at least one label=value, e.g. monitor=website")
+	}
+	return out, nil
+}
 
 func matches(matchers, labels map[string]string) bool {
 	for k, v := range matchers {

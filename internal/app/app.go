@@ -172,10 +172,11 @@ func New(ctx context.Context, o Options) (*App, error) {
 			}
 			return web.ReloadStatus{}
 		},
-		StartedAt: o.Clock.Now(),
-		Monitors:  a.engine,
-		Pinger:    a,
-		Alerts:    alertsView{engine: a.alerts, store: a.store, signer: signer},
+		StartedAt:     o.Clock.Now(),
+		Monitors:      a.engine,
+		Pinger:        a,
+		Alerts:        alertsView{engine: a.alerts, store: a.store, signer: signer},
+		Notifications: a.store,
 	})
 	if err != nil {
 		a.store.Close()

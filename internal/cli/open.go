@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"strings"
 
@@ -46,9 +45,7 @@ func openAuth(ctx context.Context, env Env, configPath string) (*auth.Service, f
 	if err != nil {
 		return nil, nil, err
 	}
-	level := new(slog.LevelVar)
-	level.Set(slog.LevelWarn)
-	svc, err := auth.NewService(auth.Options{Store: st, Logger: app.NewLogger(env.Stderr, cfg.Log.Format, level)})
+	svc, err := auth.NewService(auth.Options{Store: st, Logger: app.NewLogger(env.Stderr, cfg.Log.Format, quiet())})
 	if err != nil {
 		st.Close()
 		return nil, nil, err

@@ -120,6 +120,8 @@ Start with 'vigie serve --config examples/quickstart.yaml', then open the printe
 		newMigrateCmd(env, f),
 		newCheckCmd(env),
 		newNotifyCmd(env, f),
+		newAlertCmd(env, f),
+		newSilenceCmd(env, f),
 	)
 	return root
 }

@@ -89,6 +89,7 @@ type entry struct {
 // Engine schedules and judges all monitors.
 type Engine struct {
 	opts    Options
+	uptime  uptimeCache
 	mu      sync.Mutex
 	entries map[string]*entry
 	sem     chan struct{}

@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"context"
+	"sync"
 	"time"
 )
 
@@ -13,7 +14,7 @@ const rolledLag = 2 * time.Hour
 // rollups for older hours and raw results for recent ones. ok is false when there were no runs.
 func (e *Engine) Uptime(ctx context.Context, name string, since time.Time) (ratio float64, ok bool, err error) {
 	now := e.opts.Clock.Now()
-	split := now.Truncate(time.Hour).Add(-rolledLag)
+	split := rollupSplit(now)
 	var total, good int
 	if since.Before(split) {
 		rs, err := e.opts.Store.Rollups(ctx, name, since.Truncate(time.Hour), split)
@@ -39,6 +40,50 @@ func (e *Engine) Uptime(ctx context.Context, name string, since time.Time) (rati
 		return 0, false, nil
 	}
 	return float64(good) / float64(total), true, nil
+}
+
+// rollupSplit is where raw results take over from rollups.
+func rollupSplit(now time.Time) time.Time { return now.Truncate(time.Hour).Add(-rolledLag) }
+
+// uptimeCacheFor is how long UptimeAll answers from memory: a list of thousands of monitors
+// would otherwise scan a month of rollups on every page view.
+const uptimeCacheFor = time.Minute
+
+type uptimeCache struct {
+	mu      sync.Mutex
+	entries map[time.Duration]uptimeEntry
+}
+
+type uptimeEntry struct {
+	at     time.Time
+	ratios map[string]float64
+}
+
+// UptimeAll is Uptime over the last `window` for every monitor at once, in two queries, and
+// remembered for a minute. Monitors without runs are absent.
+func (e *Engine) UptimeAll(ctx context.Context, window time.Duration) (map[string]float64, error) {
+	now := e.opts.Clock.Now()
+	c := &e.uptime
+	c.mu.Lock()
+	defer c.mu.Unlock() // one computation at a time; the others wait and read the result
+	if en, ok := c.entries[window]; ok && now.Sub(en.at) < uptimeCacheFor && !now.Before(en.at) {
+		return en.ratios, nil
+	}
+	counts, err := e.opts.Store.RunCounts(ctx, now.Add(-window), rollupSplit(now), now.Add(time.Second))
+	if err != nil {
+		return nil, err
+	}
+	ratios := make(map[string]float64, len(counts))
+	for name, n := range counts {
+		if n.Total > 0 {
+			ratios[name] = float64(n.Good) / float64(n.Total)
+		}
+	}
+	if c.entries == nil {
+		c.entries = map[time.Duration]uptimeEntry{}
+	}
+	c.entries[window] = uptimeEntry{at: now, ratios: ratios}
+	return ratios, nil
 }
 
 func later(a, b time.Time) time.Time {

@@ -68,6 +68,9 @@ type Rollup struct {
 	Min, Avg, P95, Max        time.Duration
 }
 
+// RunCount is how many check runs there were, and how many were up or degraded.
+type RunCount struct{ Total, Good int }
+
 // Store is what monitors need from storage.
 type Store interface {
 	InsertResults(ctx context.Context, rs []Result) error
@@ -79,6 +82,9 @@ type Store interface {
 	// RollupHours (re)computes the rollups of every hour in [from, to) from the raw results.
 	RollupHours(ctx context.Context, from, to time.Time) (int, error)
 	Rollups(ctx context.Context, monitor string, from, to time.Time) ([]Rollup, error)
+	// RunCounts totals every monitor's runs in [from, to): hourly rollups for hours before
+	// split, raw results from split on.
+	RunCounts(ctx context.Context, from, split, to time.Time) (map[string]RunCount, error)
 	DeleteResultsBefore(ctx context.Context, t time.Time) (int64, error)
 	DeleteRollupsBefore(ctx context.Context, t time.Time) (int64, error)
 }

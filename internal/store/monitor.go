@@ -211,6 +211,47 @@ func (s *Store) Rollups(ctx context.Context, mon string, from, to time.Time) ([]
 	return out, s.wrap(rows.Err(), "rollups")
 }
 
+func (s *Store) RunCounts(ctx context.Context, from, split, to time.Time) (map[string]monitor.RunCount, error) {
+	defer s.observe("runs.count")()
+	out := map[string]monitor.RunCount{}
+	add := func(query string, args ...any) error {
+		rows, err := s.query(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var mon string
+			var total, good int
+			if err := rows.Scan(&mon, &total, &good); err != nil {
+				return err
+			}
+			c := out[mon]
+			c.Total, c.Good = c.Total+total, c.Good+good
+			out[mon] = c
+		}
+		return rows.Err()
+	}
+	if from.Before(split) {
+		if err := add(`SELECT monitor, SUM(count), SUM(up + degraded) FROM check_rollups WHERE hour >= ? AND hour < ? GROUP BY monitor`,
+			from.Truncate(time.Hour).UnixMicro(), split.UnixMicro()); err != nil {
+			return nil, s.wrap(err, "run counts")
+		}
+	}
+	if err := add(`SELECT monitor, COUNT(*), SUM(CASE WHEN status <> 3 THEN 1 ELSE 0 END) FROM check_results WHERE at >= ? AND at < ? GROUP BY monitor`,
+		later(from, split).UnixMicro(), to.UnixMicro()); err != nil {
+		return nil, s.wrap(err, "run counts")
+	}
+	return out, nil
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
 func (s *Store) DeleteResultsBefore(ctx context.Context, t time.Time) (int64, error) {
 	defer s.observe("results.prune")()
 	return s.deleteBefore(ctx, `DELETE FROM check_results WHERE at < ?`, t)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"vigie/internal/alert"
@@ -209,4 +210,149 @@ func (s *Server) apiEndSilence(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+type alertRow struct {
+	alertJSON
+	For string // how long it lasted, or has lasted
+}
+
+type alertsData struct {
+	Open, Recent []alertRow
+	Silences     int
+}
+
+func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderAlerts(w, r, http.StatusOK, "", "")
+}
+
+func (s *Server) renderAlerts(w http.ResponseWriter, r *http.Request, status int, msg, notice string) error {
+	al, err := s.alertsOrNotFound()
+	if err != nil {
+		return err
+	}
+	now := s.Clock.Now()
+	as, err := al.RecentAlerts(r.Context(), now.Add(-7*24*time.Hour), 200)
+	if err != nil {
+		return err
+	}
+	sls, err := al.Silences(r.Context(), now)
+	if err != nil {
+		return err
+	}
+	data := alertsData{Silences: len(sls)}
+	for i := range as {
+		a := &as[i]
+		row := alertRow{alertJSON: toAlertJSON(a)}
+		if a.Firing() {
+			row.For = humanDuration(now.Sub(a.StartedAt))
+			data.Open = append(data.Open, row)
+		} else {
+			row.For = humanDuration(a.ResolvedAt.Sub(a.StartedAt))
+			data.Recent = append(data.Recent, row)
+		}
+	}
+	return s.render(w, r, status, "alerts", page{Title: "Alerts", Nav: "alerts", Error: msg, Notice: notice, Data: data})
+}
+
+func (s *Server) alertAck(w http.ResponseWriter, r *http.Request) error {
+	al, err := s.alertsOrNotFound()
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return errs.E(errs.Invalid, "alert id %q is not a number", r.PathValue("id"))
+	}
+	acked, err := al.Ack(r.Context(), []int64{id}, principalFrom(r.Context()).name())
+	if err != nil {
+		return err
+	}
+	return s.renderAlerts(w, r, http.StatusOK, "", "Acknowledged "+acked[0].Monitor+": no more reminders or escalations for this alert.")
+}
+
+type silencesData struct {
+	Active, Upcoming []silenceJSON
+	Form             silenceForm
+	Durations        []string
+}
+
+// silenceForm is the create form, kept filled in when it comes back with an error.
+type silenceForm struct {
+	Matchers, Duration, Reason string
+}
+
+func (s *Server) silencesPage(w http.ResponseWriter, r *http.Request) error {
+	form := silenceForm{Duration: "2h"}
+	if m := r.URL.Query().Get("monitor"); m != "" {
+		form.Matchers = "monitor=" + m
+	}
+	return s.renderSilences(w, r, http.StatusOK, form, "", "")
+}
+
+func (s *Server) renderSilences(w http.ResponseWriter, r *http.Request, status int, form silenceForm, msg, notice string) error {
+	al, err := s.alertsOrNotFound()
+	if err != nil {
+		return err
+	}
+	now := s.Clock.Now()
+	sls, err := al.Silences(r.Context(), now)
+	if err != nil {
+		return err
+	}
+	data := silencesData{Form: form, Durations: []string{"30m", "1h", "2h", "4h", "8h", "24h", "72h", "168h"}}
+	for i := range sls {
+		if sls[i].Active(now) {
+			data.Active = append(data.Active, toSilenceJSON(&sls[i]))
+		} else {
+			data.Upcoming = append(data.Upcoming, toSilenceJSON(&sls[i]))
+		}
+	}
+	return s.render(w, r, status, "silences", page{Title: "Silences", Nav: "silences", Error: msg, Notice: notice, Data: data})
+}
+
+func (s *Server) silencesCreate(w http.ResponseWriter, r *http.Request) error {
+	al, err := s.alertsOrNotFound()
+	if err != nil {
+		return err
+	}
+	form := silenceForm{Matchers: r.PostFormValue("matchers"), Duration: r.PostFormValue("duration"), Reason: strings.TrimSpace(r.PostFormValue("reason"))}
+	fail := func(err error) error {
+		if errs.CodeOf(err) == errs.Invalid {
+			return s.renderSilences(w, r, http.StatusBadRequest, form, errs.MessageOf(err), "")
+		}
+		return err
+	}
+	matchers, err := alert.ParseMatchers(form.Matchers)
+	if err != nil {
+		return fail(err)
+	}
+	d, err := time.ParseDuration(form.Duration)
+	if err != nil || d <= 0 || d > 90*24*time.Hour {
+		return fail(errs.E(errs.Invalid, "duration: want a positive duration up to 90 days like 90m or 2h, got %q", form.Duration))
+	}
+	if form.Reason == "" {
+		return fail(errs.E(errs.Invalid, "reason: say why, for whoever wonders later"))
+	}
+	now := s.Clock.Now()
+	sl := &alert.Silence{Matchers: matchers, StartsAt: now, EndsAt: now.Add(d), Author: principalFrom(r.Context()).name(), Reason: form.Reason, CreatedAt: now}
+	if err := al.CreateSilence(r.Context(), sl); err != nil {
+		return fail(err)
+	}
+	return s.renderSilences(w, r, http.StatusCreated, silenceForm{Duration: "2h"}, "", "Silence created until "+sl.EndsAt.UTC().Format("2006-01-02 15:04 UTC")+".")
+}
+
+func (s *Server) silencesEnd(w http.ResponseWriter, r *http.Request) error {
+	al, err := s.alertsOrNotFound()
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return errs.E(errs.Invalid, "silence id %q is not a number", r.PathValue("id"))
+	}
+	if err := al.EndSilence(r.Context(), id, s.Clock.Now()); err != nil {
+		return err
+	}
+	return s.renderSilences(w, r, http.StatusOK, silenceForm{Duration: "2h"}, "", "Silence ended.")
 }

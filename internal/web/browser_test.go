@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"vigie/internal/alert"
 	"vigie/internal/auth"
 	"vigie/internal/testutil"
 )
@@ -120,6 +121,19 @@ func TestBrowserLogin(t *testing.T) {
 	}
 	shots.take(ctx, "04-tokens-created", desktopWidth)
 
+	// Alerts: two open, one acknowledged through its button.
+	down := e.openAlert("shop", "down")
+	e.openAlert("api-gateway", alert.KindCert)
+	must("acknowledge an alert", chromedp.Do(ctx,
+		chromedp.Navigate(e.ts.URL+"/alerts"),
+		chromedp.Click(css(fmt.Sprintf(`form[action="/alerts/%d/ack"] button`, down.ID))),
+		chromedp.WaitVisible(css(`.flash.ok`)),
+	))
+	if got, _ := e.store.AlertByID(context.Background(), down.ID); got.AckedBy != "alice" {
+		t.Fatalf("the Acknowledge button left the alert %+v", got)
+	}
+	shots.take(ctx, "04b-alerts", desktopWidth)
+
 	// The same page in the dark theme, then on a phone with the other pages.
 	must("dark theme", chromedp.Do(ctx, colorScheme("dark")))
 	shots.take(ctx, "05-tokens-created-dark", desktopWidth)
@@ -128,7 +142,7 @@ func TestBrowserLogin(t *testing.T) {
 		chromedp.EmulateViewport(phoneWidth, 844, chromedp.EmulateMobile, chromedp.EmulateTouch),
 	))
 	shots.take(ctx, "06-tokens-created-phone", phoneWidth)
-	for _, p := range []struct{ path, name string }{{"/", "07-overview-phone"}, {"/users", "08-users-phone"}} {
+	for _, p := range []struct{ path, name string }{{"/", "07-overview-phone"}, {"/users", "08-users-phone"}, {"/alerts", "09-alerts-phone"}} {
 		must("open "+p.path+" on a phone", chromedp.Do(ctx,
 			chromedp.Navigate(e.ts.URL+p.path),
 			chromedp.WaitVisible(css(`nav[aria-label="Main"]`)),

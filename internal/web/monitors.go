@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"io"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,6 +19,8 @@ import (
 type MonitorView interface {
 	Snapshots() []monitor.Snapshot
 	Uptime(ctx context.Context, name string, since time.Time) (float64, bool, error)
+	// UptimeAll is every monitor's uptime over the last window (absent: no runs), cached briefly.
+	UptimeAll(ctx context.Context, window time.Duration) (map[string]float64, error)
 	History(ctx context.Context, name string, from, to time.Time) ([]monitor.Result, error)
 	Events(ctx context.Context, name string, from, to time.Time) ([]monitor.Event, error)
 }
@@ -64,29 +67,41 @@ func toLastJSON(r *monitor.Result) *lastJSON {
 	return &lastJSON{At: r.At, DurationMS: float64(r.Duration.Microseconds()) / 1000, Status: r.Status.String(), Message: r.Message}
 }
 
-func (s *Server) monitorJSON(ctx context.Context, snap monitor.Snapshot) (monitorJSON, error) {
+func (s *Server) monitorJSON(snap monitor.Snapshot) monitorJSON {
 	d := snap.Definition
 	out := monitorJSON{Name: d.Name, Type: d.Kind, Labels: d.Labels, State: snap.State, Reason: snap.Reason,
-		DependsOn: d.DependsOn, IntervalS: d.Interval.Seconds(), Last: toLastJSON(snap.Last)}
+		DependsOn: d.DependsOn, IntervalS: d.Interval.Seconds(), Last: toLastJSON(snap.Last), Uptime: []uptimeJSON{}}
 	if out.Labels == nil {
 		out.Labels = map[string]string{}
 	}
 	if !snap.Since.IsZero() {
 		out.Since = &snap.Since
 	}
-	now := s.Clock.Now()
-	for _, w := range uptimeWindows {
-		ratio, ok, err := s.Monitors.Uptime(ctx, d.Name, now.Add(-w.Span))
+	return out
+}
+
+// allUptimes is UptimeAll for each window of uptimeWindows, in order.
+func (s *Server) allUptimes(ctx context.Context) ([]map[string]float64, error) {
+	out := make([]map[string]float64, len(uptimeWindows))
+	for i, w := range uptimeWindows {
+		m, err := s.Monitors.UptimeAll(ctx, w.Span)
 		if err != nil {
-			return out, err
+			return nil, err
 		}
-		u := uptimeJSON{Window: w.Label}
-		if ok {
-			u.Ratio = &ratio
-		}
-		out.Uptime = append(out.Uptime, u)
+		out[i] = m
 	}
 	return out, nil
+}
+
+func uptimesOf(name string, all []map[string]float64) []uptimeJSON {
+	out := make([]uptimeJSON, len(uptimeWindows))
+	for i, w := range uptimeWindows {
+		out[i].Window = w.Label
+		if r, ok := all[i][name]; ok {
+			out[i].Ratio = &r
+		}
+	}
+	return out
 }
 
 func (s *Server) snapshot(name string) (monitor.Snapshot, error) {
@@ -109,12 +124,17 @@ func (s *Server) snapshots() []monitor.Snapshot {
 
 func (s *Server) apiListMonitors(w http.ResponseWriter, r *http.Request) error {
 	out := []monitorJSON{}
-	for _, snap := range s.snapshots() {
-		m, err := s.monitorJSON(r.Context(), snap)
+	snaps := s.snapshots()
+	if len(snaps) > 0 {
+		all, err := s.allUptimes(r.Context())
 		if err != nil {
 			return err
 		}
-		out = append(out, m)
+		for _, snap := range snaps {
+			m := s.monitorJSON(snap)
+			m.Uptime = uptimesOf(snap.Definition.Name, all)
+			out = append(out, m)
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"monitors": out})
 	return nil
@@ -132,11 +152,19 @@ func (s *Server) apiGetMonitor(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	m, err := s.monitorJSON(r.Context(), snap)
-	if err != nil {
-		return err
-	}
+	m := s.monitorJSON(snap)
 	now := s.Clock.Now()
+	for _, win := range uptimeWindows {
+		ratio, ok, err := s.Monitors.Uptime(r.Context(), snap.Definition.Name, now.Add(-win.Span))
+		if err != nil {
+			return err
+		}
+		u := uptimeJSON{Window: win.Label}
+		if ok {
+			u.Ratio = &ratio
+		}
+		m.Uptime = append(m.Uptime, u)
+	}
 	evs, err := s.Monitors.Events(r.Context(), snap.Definition.Name, now.Add(-30*24*time.Hour), now.Add(time.Second))
 	if err != nil {
 		return err
@@ -249,40 +277,113 @@ func percent(ratio float64, ok bool) string {
 	return strconv.FormatFloat(ratio*100, 'f', 2, 64) + "%"
 }
 
+// monitorsPerPage bounds the list page: with thousands of monitors, one page of rows is
+// what a person reads, and each row draws its own sparkline.
+const monitorsPerPage = 100
+
+// matchesQuery reports whether a monitor's name, type or a label value contains q.
+func matchesQuery(d *monitor.Definition, q string) bool {
+	if q == "" || strings.Contains(strings.ToLower(d.Name), q) || d.Kind == q {
+		return true
+	}
+	for k, v := range d.Labels {
+		if strings.Contains(strings.ToLower(v), q) || q == strings.ToLower(k+"="+v) {
+			return true
+		}
+	}
+	return false
+}
+
+type monitorsData struct {
+	Rows                      []monitorRow
+	Up, Degraded, Down, Other int
+	Total, Shown              int // monitors in all, and matching the filter
+	Query, State              string
+	Page, Pages               int
+	Prev, Next                string // links, empty at the ends
+}
+
 func (s *Server) monitorsPage(w http.ResponseWriter, r *http.Request) error {
 	now := s.Clock.Now()
 	from := now.Add(-24 * time.Hour)
-	var rows []monitorRow
+	q := strings.ToLower(strings.TrimSpace(r.URL.Query().Get("q")))
+	state := r.URL.Query().Get("state")
+	switch monitor.State(state) {
+	case "", monitor.StateUp, monitor.StateDegraded, monitor.StateDown, monitor.StateUnknown:
+	default:
+		return errs.E(errs.Invalid, "state: want up, degraded, down or unknown, got %q", state)
+	}
+	pageNo := 1
+	if p := r.URL.Query().Get("page"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 {
+			return errs.E(errs.Invalid, "page: want a page number, got %q", p)
+		}
+		pageNo = n
+	}
+	data := monitorsData{Query: q, State: state, Page: pageNo}
 	counts := map[monitor.State]int{}
+	var matching []monitor.Snapshot
 	for _, snap := range s.snapshots() {
 		counts[snap.State]++
-		rs, err := s.Monitors.History(r.Context(), snap.Definition.Name, from, now.Add(time.Second))
-		if err != nil {
+		data.Total++
+		if (state == "" || string(snap.State) == state) && matchesQuery(snap.Definition, q) {
+			matching = append(matching, snap)
+		}
+	}
+	data.Up, data.Degraded, data.Down, data.Other = counts[monitor.StateUp], counts[monitor.StateDegraded], counts[monitor.StateDown], counts[monitor.StateUnknown]
+	// Trouble first, then by name: the list is read top-down in an outage.
+	rank := map[monitor.State]int{monitor.StateDown: 0, monitor.StateDegraded: 1, monitor.StateUnknown: 2, monitor.StateUp: 3}
+	sort.SliceStable(matching, func(i, j int) bool { return rank[matching[i].State] < rank[matching[j].State] })
+	data.Shown = len(matching)
+	data.Pages = max(1, (len(matching)+monitorsPerPage-1)/monitorsPerPage)
+	first := min((pageNo-1)*monitorsPerPage, len(matching))
+	visible := matching[first:min(first+monitorsPerPage, len(matching))]
+	link := func(p int) string {
+		v := url.Values{}
+		if q != "" {
+			v.Set("q", q)
+		}
+		if state != "" {
+			v.Set("state", state)
+		}
+		v.Set("page", strconv.Itoa(p))
+		return "/monitors?" + v.Encode()
+	}
+	if pageNo > 1 {
+		data.Prev = link(min(pageNo-1, data.Pages))
+	}
+	if pageNo < data.Pages {
+		data.Next = link(pageNo + 1)
+	}
+	var all []map[string]float64
+	if len(visible) > 0 {
+		var err error
+		if all, err = s.allUptimes(r.Context()); err != nil {
 			return err
 		}
+	}
+	for _, snap := range visible {
 		row := monitorRow{Snap: snap}
 		if snap.Definition.Probe != nil { // heartbeats have no response time to draw
-			row.Spark = sparkline(rs, from, now)
-		}
-		for _, win := range uptimeWindows {
-			ratio, ok, err := s.Monitors.Uptime(r.Context(), snap.Definition.Name, now.Add(-win.Span))
+			rs, err := s.Monitors.History(r.Context(), snap.Definition.Name, from, now.Add(time.Second))
 			if err != nil {
 				return err
 			}
-			row.Uptimes = append(row.Uptimes, labelled{win.Label, percent(ratio, ok)})
+			row.Spark = sparkline(rs, from, now)
+		}
+		for _, u := range uptimesOf(snap.Definition.Name, all) {
+			ratio, ok := 0.0, u.Ratio != nil
+			if ok {
+				ratio = *u.Ratio
+			}
+			row.Uptimes = append(row.Uptimes, labelled{u.Window, percent(ratio, ok)})
 		}
 		if snap.Last != nil && snap.Definition.Probe != nil {
 			row.Last = shortDuration(snap.Last.Duration)
 		}
-		rows = append(rows, row)
+		data.Rows = append(data.Rows, row)
 	}
-	// Trouble first, then by name: the list is read top-down in an outage.
-	rank := map[monitor.State]int{monitor.StateDown: 0, monitor.StateDegraded: 1, monitor.StateUnknown: 2, monitor.StateUp: 3}
-	sort.SliceStable(rows, func(i, j int) bool { return rank[rows[i].Snap.State] < rank[rows[j].Snap.State] })
-	data := struct {
-		Rows                      []monitorRow
-		Up, Degraded, Down, Other int
-	}{rows, counts[monitor.StateUp], counts[monitor.StateDegraded], counts[monitor.StateDown], counts[monitor.StateUnknown]}
 	return s.render(w, r, http.StatusOK, "monitors", page{Title: "Monitors", Nav: "monitors", Data: data})
 }
 

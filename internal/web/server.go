@@ -70,6 +70,8 @@ type Options struct {
 	Monitors MonitorView
 	Pinger   Pinger
 	Alerts   Alerts
+	// Notifications is the outbox; nil when none runs.
+	Notifications Notifications
 }
 
 // Server holds the handlers. Build it with New and serve Handler().
@@ -150,6 +152,9 @@ func (s *Server) buildRoutes() []route {
 		{"GET /api/v1/silences", api(auth.ScopeRead, s.apiListSilences)},
 		{"POST /api/v1/silences", api(auth.ScopeWrite, s.apiCreateSilence)},
 		{"DELETE /api/v1/silences/{id}", api(auth.ScopeWrite, s.apiEndSilence)},
+		{"GET /api/v1/notifications", api(auth.ScopeRead, s.apiListNotifications)},
+		{"GET /api/v1/notifications/{id}", api(auth.ScopeRead, s.apiGetNotification)},
+		{"POST /api/v1/notifications/{id}/resend", api(auth.ScopeWrite, s.apiResendNotification)},
 		{"GET /api/v1/tokens", api(auth.ScopeAdmin, s.apiListTokens)},
 		{"POST /api/v1/tokens", api(auth.ScopeAdmin, s.apiCreateToken)},
 		{"DELETE /api/v1/tokens/{id}", api(auth.ScopeAdmin, s.apiRevokeToken)},
@@ -173,6 +178,14 @@ func (s *Server) buildRoutes() []route {
 		{"GET /{$}", ui(s.overviewPage)},
 		{"GET /monitors", ui(s.monitorsPage)},
 		{"GET /monitors/{name}", ui(s.monitorPage)},
+		{"GET /alerts", ui(s.alertsPage)},
+		{"POST /alerts/{id}/ack", ui(s.alertAck)},
+		{"GET /silences", ui(s.silencesPage)},
+		{"POST /silences", ui(s.silencesCreate)},
+		{"POST /silences/{id}/end", ui(s.silencesEnd)},
+		{"GET /notifications", ui(s.notificationsPage)},
+		{"GET /notifications/{id}", ui(s.notificationPage)},
+		{"POST /notifications/{id}/resend", ui(s.notificationResend)},
 		{"GET /users", ui(s.usersPage)},
 		{"POST /users", ui(s.usersCreate)},
 		{"POST /users/{name}/delete", ui(s.usersDelete)},

@@ -35,7 +35,23 @@ func parseTemplates(now func() time.Time) (map[string]*template.Template, error)
 			}
 			return t.UTC().Format("2006-01-02 15:04 UTC")
 		},
-		"ms": shortDuration,
+		"ms":   shortDuration,
+		"list": func(v ...string) []string { return v },
+		// dict passes several values to a sub-template: dict "Rows" .X "CSRF" $.CSRF.
+		"dict": func(kv ...any) (map[string]any, error) {
+			if len(kv)%2 != 0 {
+				return nil, fmt.Errorf("dict: odd number of arguments")
+			}
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i < len(kv); i += 2 {
+				k, ok := kv[i].(string)
+				if !ok {
+					return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+				}
+				m[k] = kv[i+1]
+			}
+			return m, nil
+		},
 		"ago": func(t time.Time) string {
 			if t.IsZero() {
 				return "never"

@@ -19,9 +19,11 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"vigie/internal/alert"
 	"vigie/internal/auth"
 	"vigie/internal/clock"
 	"vigie/internal/errs"
+	"vigie/internal/store"
 	"vigie/internal/store/storetest"
 	"vigie/internal/testutil"
 	"vigie/internal/web"
@@ -40,12 +42,13 @@ type env struct {
 	clock  *clock.Fake
 	logs   *testutil.LogBuffer
 	reload func(context.Context) error
+	store  *store.Store
 }
 
 func newEnv(t *testing.T, useTLS bool) *env {
 	t.Helper()
 	db := storetest.OpenSQLite(t)
-	e := &env{t: t, clock: clock.NewFake(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)), logs: &testutil.LogBuffer{}}
+	e := &env{t: t, clock: clock.NewFake(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)), logs: &testutil.LogBuffer{}, store: db.Store}
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	var err error
 	e.auth, err = auth.NewService(auth.Options{Store: db.Store, Clock: e.clock, Logger: log, Hash: cheap})
@@ -63,6 +66,9 @@ func newEnv(t *testing.T, useTLS bool) *env {
 		},
 		Reload:    func(ctx context.Context) error { return e.reload(ctx) },
 		StartedAt: e.clock.Now(),
+		Alerts: alertsAdapter{Engine: alert.NewEngine(alert.Options{Store: db.Store, Clock: e.clock, Logger: log}),
+			Store: db.Store, signer: alert.NewSigner(db.Store)},
+		Notifications: db.Store,
 	})
 	if err != nil {
 		t.Fatal(err)

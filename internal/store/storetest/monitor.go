@@ -104,6 +104,16 @@ func testRollups(t *testing.T, db DB) {
 	if rs[1].Count != 1 || rs[1].P95 != 5*time.Millisecond {
 		t.Fatalf("second hour = %+v", rs[1])
 	}
+	// The first hour from its rollup, then raw results: 20 runs (19 good) + 1 run.
+	counts, err := s.RunCounts(ctx, hour, hour.Add(time.Hour), hour.Add(3*time.Hour))
+	if err != nil || len(counts) != 1 || counts["web"] != (monitor.RunCount{Total: 21, Good: 20}) {
+		t.Fatalf("RunCounts = %+v, %v; want web 21 runs, 20 good", counts, err)
+	}
+	// All raw (split before from): the same totals from the other table.
+	counts, err = s.RunCounts(ctx, hour, hour, hour.Add(3*time.Hour))
+	if err != nil || counts["web"] != (monitor.RunCount{Total: 21, Good: 20}) {
+		t.Fatalf("RunCounts from raw results = %+v, %v", counts, err)
+	}
 	if n, err := s.DeleteRollupsBefore(ctx, hour.Add(time.Hour)); err != nil || n != 1 {
 		t.Fatalf("DeleteRollupsBefore = %d, %v", n, err)
 	}
