@@ -36,12 +36,14 @@ type Config struct {
 	Routes      []Route      `yaml:"routes"`
 	Escalations []Escalation `yaml:"escalations"`
 	OnCall      []OnCall     `yaml:"oncall"`
+	StatusPages []StatusPage `yaml:"status_pages"`
 }
 
 // Validate checks what spans sections.
 func (c *Config) Validate(v *Validator) {
 	validateMonitors(v, c.Monitors)
 	validateAlerting(v, c)
+	validateStatusPages(v, c)
 }
 
 // Load reads the file at path (and its includes), expands environment variables with lookupEnv

@@ -1,0 +1,26 @@
+package config
+
+import "testing"
+
+func TestStatusPagesLoad(t *testing.T) {
+	c := mustLoad(t, "testdata/good/status.yaml")
+	if len(c.StatusPages) != 1 {
+		t.Fatalf("pages: %+v", c.StatusPages)
+	}
+	p := c.StatusPages[0]
+	if p.Timezone != "Europe/Paris" || p.SLATarget != 99.95 || p.Weights != (StatusWeights{Degraded: 0, PartialOutage: 0.5}) {
+		t.Fatalf("page settings: %+v", p)
+	}
+	comps := p.Groups[0].Components
+	if comps[0].Rule != "share" || comps[1].Rule != "worst" || comps[1].Monitors[0] != "api" {
+		t.Fatalf("components: %+v", comps)
+	}
+}
+
+func TestComponentID(t *testing.T) {
+	for in, want := range map[string]string{"Web app": "web-app", "  API (v2) ": "api-v2", "Élan": "lan", "DB--1": "db-1", "!!": ""} {
+		if got := ComponentID(in); got != want {
+			t.Errorf("ComponentID(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
