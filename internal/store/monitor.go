@@ -105,6 +105,30 @@ func (s *Store) LatestEvents(ctx context.Context) ([]monitor.Event, error) {
 	return out, s.wrap(err, "events")
 }
 
+// AllEvents lists every monitor's state changes with from <= at < to, oldest first.
+func (s *Store) AllEvents(ctx context.Context, from, to time.Time) ([]monitor.Event, error) {
+	defer s.observe("events.all")()
+	rows, err := s.query(ctx, `SELECT monitor, at, state, previous, reason FROM monitor_events
+		WHERE at >= ? AND at < ? ORDER BY at, id`, from.UnixMicro(), to.UnixMicro())
+	if err != nil {
+		return nil, s.wrap(err, "events")
+	}
+	out, err := scanEvents(rows)
+	return out, s.wrap(err, "events")
+}
+
+// EventsBefore gives each monitor's last state change before t: its state at t.
+func (s *Store) EventsBefore(ctx context.Context, t time.Time) ([]monitor.Event, error) {
+	defer s.observe("events.before")()
+	rows, err := s.query(ctx, `SELECT monitor, at, state, previous, reason FROM monitor_events
+		WHERE id IN (SELECT max(id) FROM monitor_events WHERE at < ? GROUP BY monitor) ORDER BY monitor`, t.UnixMicro())
+	if err != nil {
+		return nil, s.wrap(err, "events")
+	}
+	out, err := scanEvents(rows)
+	return out, s.wrap(err, "events")
+}
+
 // RollupHours recomputes, for every monitor, the rollup of each hour in [from, to) that has
 // results. Percentiles are computed here rather than in SQL, which the two dialects spell
 // differently.

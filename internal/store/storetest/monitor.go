@@ -62,6 +62,18 @@ func testEvents(t *testing.T, db DB) {
 	if err != nil || len(latest) != 2 || latest[0].Monitor != "db" || latest[1].Monitor != "web" || latest[1].State != monitor.StateUp {
 		t.Fatalf("LatestEvents = %+v, %v", latest, err)
 	}
+	all, err := s.AllEvents(ctx, t0.Add(time.Second), t0.Add(2*time.Hour))
+	if err != nil || len(all) != 3 || all[0].Monitor != "db" || all[2].State != monitor.StateUp {
+		t.Fatalf("AllEvents = %+v, %v", all, err)
+	}
+	// At t0+30m: web was up (since t0), db up (since t0+1m); before t0 nothing was known.
+	before, err := s.EventsBefore(ctx, t0.Add(30*time.Minute))
+	if err != nil || len(before) != 2 || before[1].Monitor != "web" || !before[1].At.Equal(t0) {
+		t.Fatalf("EventsBefore = %+v, %v", before, err)
+	}
+	if before, err := s.EventsBefore(ctx, t0); err != nil || len(before) != 0 {
+		t.Fatalf("EventsBefore(t0) = %+v, %v", before, err)
+	}
 }
 
 func testRollups(t *testing.T, db DB) {

@@ -1,0 +1,293 @@
+// Package status builds what a public status page shows: each component's current condition
+// from its monitors, a 90-day bar of daily uptime, this month's SLA figures, and the page's
+// overall banner. Figures come from the monitors' stored state changes, exact to the second,
+// through the pure maths of package sla. Views are cached briefly: a status page is read far
+// more often than anything on it changes.
+package status
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"vigie/internal/clock"
+	"vigie/internal/monitor"
+	"vigie/internal/status/sla"
+)
+
+// Days is how many daily bars a component shows.
+const Days = 90
+
+// cacheFor is how long a built view is served before it is built again.
+const cacheFor = 30 * time.Second
+
+// Page is one status page as configured.
+type Page struct {
+	Slug, Title, Description, LogoURL, Host string
+	Location                                *time.Location
+	Target                                  float64 // 0.999
+	Weights                                 sla.Weights
+	Token                                   string // private pages: who holds it may read
+	Groups                                  []Group
+}
+
+// Group is a heading with its components.
+type Group struct {
+	ID, Name   string
+	Components []Component
+}
+
+// Component is one line of a page.
+type Component struct {
+	ID, Name, Description string
+	Monitors              []string
+	Share                 bool // rule "share": some monitors down is a partial outage
+}
+
+// History is the stored record of monitor state changes.
+type History interface {
+	AllEvents(ctx context.Context, from, to time.Time) ([]monitor.Event, error)
+	EventsBefore(ctx context.Context, t time.Time) ([]monitor.Event, error)
+}
+
+// Options configure a Service.
+type Options struct {
+	History History
+	// Monitors lists the monitors with their current state and dependencies.
+	Monitors func() []monitor.Snapshot
+	Clock    clock.Clock
+	Logger   *slog.Logger
+}
+
+// Service builds and caches page views.
+type Service struct {
+	opts  Options
+	mu    sync.Mutex
+	cache map[string]*View
+}
+
+// NewService returns a service.
+func NewService(o Options) *Service {
+	if o.Clock == nil {
+		o.Clock = clock.Real{}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{opts: o, cache: map[string]*View{}}
+}
+
+// View is a page as shown at one moment.
+type View struct {
+	Page    *Page
+	At      time.Time
+	Overall sla.Level
+	Groups  []GroupView
+}
+
+// GroupView is a group with its components' figures.
+type GroupView struct {
+	Group
+	Level      sla.Level // the worst of its components
+	Components []ComponentView
+}
+
+// ComponentView is one component's figures.
+type ComponentView struct {
+	Component
+	Level    sla.Level  // now
+	Since    time.Time  // when the first monitor behind it was first seen
+	Days     []sla.Day  // Days bars, oldest first
+	Uptime   float64    // over the bars with data
+	Month    sla.Report // this calendar month, in the page's zone
+	Timeline []sla.Span // the last Days days
+}
+
+// Describe is the banner text for a level.
+func Describe(l sla.Level) string {
+	switch l {
+	case sla.Degraded:
+		return "Degraded performance"
+	case sla.PartialOutage:
+		return "Partial outage"
+	case sla.MajorOutage:
+		return "Major outage"
+	}
+	return "All systems operational"
+}
+
+// Invalidate drops cached views, for a reload that changed pages.
+func (s *Service) Invalidate() {
+	s.mu.Lock()
+	s.cache = map[string]*View{}
+	s.mu.Unlock()
+}
+
+// View returns the page's view, built at most every cacheFor.
+func (s *Service) View(ctx context.Context, p *Page) (*View, error) {
+	now := s.opts.Clock.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock() // one build at a time; concurrent readers wait for it rather than repeat it
+	if v, ok := s.cache[p.Slug]; ok && v.Page == p && now.Sub(v.At) < cacheFor && !now.Before(v.At) {
+		return v, nil
+	}
+	v, err := s.build(ctx, p, now)
+	if err != nil {
+		return nil, err
+	}
+	s.cache[p.Slug] = v
+	return v, nil
+}
+
+// level is how a monitor state reads on a status page. Unknown says nothing by itself: a
+// monitor unknown because its parent is down is covered by the parent's timeline.
+func level(st monitor.State) sla.Level {
+	switch st {
+	case monitor.StateDown:
+		return sla.MajorOutage
+	case monitor.StateDegraded:
+		return sla.Degraded
+	}
+	return sla.Operational
+}
+
+// window is the span of the bars: from the start of the first bar's day to now.
+func window(now time.Time, loc *time.Location) sla.Window {
+	local := now.In(loc)
+	first := time.Date(local.Year(), local.Month(), local.Day()-(Days-1), 0, 0, 0, 0, loc)
+	return sla.Window{From: first, To: now}
+}
+
+func (s *Service) build(ctx context.Context, p *Page, now time.Time) (*View, error) {
+	win := window(now, p.Location)
+	before, err := s.opts.History.EventsBefore(ctx, win.From)
+	if err != nil {
+		return nil, err
+	}
+	events, err := s.opts.History.AllEvents(ctx, win.From, now.Add(time.Second))
+	if err != nil {
+		return nil, err
+	}
+	initial := map[string]sla.Level{}
+	firstSeen := map[string]time.Time{}
+	for _, e := range before {
+		initial[e.Monitor] = level(e.State)
+		firstSeen[e.Monitor] = win.From
+	}
+	perMonitor := map[string][]sla.Event{}
+	for _, e := range events {
+		perMonitor[e.Monitor] = append(perMonitor[e.Monitor], sla.Event{At: e.At, Level: level(e.State)})
+		if _, ok := firstSeen[e.Monitor]; !ok {
+			firstSeen[e.Monitor] = e.At
+		}
+	}
+	parents, current := map[string]string{}, map[string]monitor.State{}
+	for _, snap := range s.opts.Monitors() {
+		parents[snap.Definition.Name] = snap.Definition.DependsOn
+		current[snap.Definition.Name] = snap.State
+	}
+	own := func(name string) []sla.Span { return sla.Timeline(win, initial[name], perMonitor[name]) }
+	// effective adds the outages of a monitor's ancestors: while a gateway is down, what sits
+	// behind it is unreachable for customers even though its own monitor says "unknown".
+	memo := map[string][]sla.Span{}
+	var effective func(name string, depth int) []sla.Span
+	effective = func(name string, depth int) []sla.Span {
+		if tl, ok := memo[name]; ok {
+			return tl
+		}
+		tl := own(name)
+		if parent := parents[name]; parent != "" && depth < 32 {
+			tl = sla.Worst(tl, onlyMajor(effective(parent, depth+1)))
+		}
+		memo[name] = tl
+		return tl
+	}
+	var currentLevel func(name string, depth int) sla.Level
+	currentLevel = func(name string, depth int) sla.Level {
+		l := level(current[name])
+		if parent := parents[name]; parent != "" && depth < 32 && currentLevel(parent, depth+1) == sla.MajorOutage {
+			l = sla.MajorOutage
+		}
+		return l
+	}
+
+	v := &View{Page: p, At: now}
+	month := sla.Month(now, p.Location)
+	for _, g := range p.Groups {
+		gv := GroupView{Group: g}
+		for _, c := range g.Components {
+			cv := ComponentView{Component: c}
+			var tls [][]sla.Span
+			var levels []sla.Level
+			since := now
+			for _, m := range c.Monitors {
+				tls = append(tls, effective(m, 0))
+				levels = append(levels, currentLevel(m, 0))
+				if t, ok := firstSeen[m]; ok && t.Before(since) {
+					since = t
+				}
+			}
+			if c.Share {
+				cv.Timeline, cv.Level = sla.Share(tls...), shareLevel(levels)
+			} else {
+				cv.Timeline, cv.Level = sla.Worst(tls...), maxLevel(levels)
+			}
+			cv.Since = since
+			cv.Days = sla.Days(now, Days, p.Location, since, cv.Timeline, nil, p.Weights)
+			cv.Uptime = sla.Compute(sla.Window{From: later(win.From, since), To: now}, cv.Timeline, nil, p.Weights, p.Target).Uptime
+			cv.Month = sla.Compute(sla.Window{From: month.From, To: now}, cv.Timeline, nil, p.Weights, p.Target)
+			gv.Level = max(gv.Level, cv.Level)
+			gv.Components = append(gv.Components, cv)
+		}
+		v.Overall = max(v.Overall, gv.Level)
+		v.Groups = append(v.Groups, gv)
+	}
+	return v, nil
+}
+
+// onlyMajor keeps the major outages of a parent's timeline; its slowness is its own.
+func onlyMajor(spans []sla.Span) []sla.Span {
+	out := make([]sla.Span, len(spans))
+	for i, sp := range spans {
+		out[i] = sp
+		if sp.Level != sla.MajorOutage {
+			out[i].Level = sla.Operational
+		}
+	}
+	return out
+}
+
+func maxLevel(ls []sla.Level) sla.Level {
+	var out sla.Level
+	for _, l := range ls {
+		out = max(out, l)
+	}
+	return out
+}
+
+// shareLevel: every monitor down is a major outage, some a partial one.
+func shareLevel(ls []sla.Level) sla.Level {
+	down, worst := 0, sla.Operational
+	for _, l := range ls {
+		if l >= sla.PartialOutage {
+			down++
+		} else {
+			worst = max(worst, l)
+		}
+	}
+	switch {
+	case down > 0 && down == len(ls):
+		return sla.MajorOutage
+	case down > 0:
+		return sla.PartialOutage
+	}
+	return worst
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
