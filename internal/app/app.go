@@ -27,6 +27,7 @@ import (
 	"vigie/internal/errs"
 	"vigie/internal/monitor"
 	"vigie/internal/notify"
+	"vigie/internal/status"
 	"vigie/internal/store"
 	"vigie/internal/store/postgres"
 	"vigie/internal/store/sqlite"
@@ -64,6 +65,7 @@ type App struct {
 	engine     *monitor.Engine
 	pingTokens atomic.Pointer[map[string]string]
 	alerting   atomic.Pointer[alerting]
+	pages      atomic.Pointer[[]*status.Page]
 	outbox     *notify.Dispatcher
 	alerts     *alert.Engine
 	stop       context.CancelFunc
@@ -157,13 +159,21 @@ func New(ctx context.Context, o Options) (*App, error) {
 		return nil, err
 	}
 	a.registry.MustRegister(newMonitorCollector(a.engine))
+	pages, err := buildStatusPages(cfg)
+	if err != nil {
+		a.store.Close()
+		return nil, err
+	}
+	a.pages.Store(&pages)
+	statusService := status.NewService(status.Options{History: a.store, Monitors: a.engine.Snapshots, Clock: o.Clock, Logger: a.log})
 
 	a.web, err = web.New(web.Options{
 		Auth: a.auth, Health: a.store, Logger: a.log, Clock: o.Clock,
 		Registry: a.registry, Gatherer: a.registry, Build: o.Build,
 		ConfigPath: o.ConfigPath,
 		Settings: func() web.Settings {
-			return web.Settings{TrustedProxies: a.cfg.Load().Server.TrustedProxies}
+			c := a.cfg.Load()
+			return web.Settings{TrustedProxies: c.Server.TrustedProxies, BaseURL: c.Server.BaseURL.String()}
 		},
 		Reload: a.Reload,
 		LastReload: func() web.ReloadStatus {
@@ -177,6 +187,8 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Pinger:        a,
 		Alerts:        alertsView{engine: a.alerts, store: a.store, signer: signer},
 		Notifications: a.store,
+		Status:        statusService,
+		StatusPages:   func() []*status.Page { return *a.pages.Load() },
 	})
 	if err != nil {
 		a.store.Close()
@@ -343,6 +355,11 @@ func (a *App) Reload(ctx context.Context) error {
 		a.lastReload.Store(&web.ReloadStatus{At: now, Err: err.Error()})
 		return errs.Wrap(errs.Invalid, err, "configuration rejected; the running one stays:\n%s", err)
 	}
+	pages, err := buildStatusPages(next)
+	if err != nil {
+		a.lastReload.Store(&web.ReloadStatus{At: now, Err: err.Error()})
+		return errs.Wrap(errs.Invalid, err, "configuration rejected; the running one stays:\n%s", err)
+	}
 	if err := a.loadMonitors(ctx, next); err != nil {
 		a.lastReload.Store(&web.ReloadStatus{At: now, Err: err.Error()})
 		return errs.Wrap(errs.Invalid, err, "configuration rejected; the running one stays:\n%s", err)
@@ -353,6 +370,7 @@ func (a *App) Reload(ctx context.Context) error {
 	}
 	a.cfg.Store(next)
 	a.alerting.Store(al)
+	a.pages.Store(&pages)
 	a.level.Set(next.Log.SlogLevel())
 	a.lastReload.Store(&web.ReloadStatus{At: now})
 	a.log.Info("configuration reloaded", "path", a.opts.ConfigPath)

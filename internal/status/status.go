@@ -100,7 +100,7 @@ type ComponentView struct {
 	Since    time.Time  // when the first monitor behind it was first seen
 	Days     []sla.Day  // Days bars, oldest first
 	Uptime   float64    // over the bars with data
-	Month    sla.Report // this calendar month, in the page's zone
+	Month    sla.Report // this calendar month so far, in the page's zone, from when data begins
 	Timeline []sla.Span // the last Days days
 }
 
@@ -236,7 +236,8 @@ func (s *Service) build(ctx context.Context, p *Page, now time.Time) (*View, err
 			cv.Since = since
 			cv.Days = sla.Days(now, Days, p.Location, since, cv.Timeline, nil, p.Weights)
 			cv.Uptime = sla.Compute(sla.Window{From: later(win.From, since), To: now}, cv.Timeline, nil, p.Weights, p.Target).Uptime
-			cv.Month = sla.Compute(sla.Window{From: month.From, To: now}, cv.Timeline, nil, p.Weights, p.Target)
+			// Time before monitoring began is not counted as up: the month so far, from then.
+			cv.Month = sla.Compute(sla.Window{From: later(month.From, since), To: now}, cv.Timeline, nil, p.Weights, p.Target)
 			gv.Level = max(gv.Level, cv.Level)
 			gv.Components = append(gv.Components, cv)
 		}

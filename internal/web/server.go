@@ -17,6 +17,7 @@ import (
 
 	"vigie/internal/auth"
 	"vigie/internal/clock"
+	"vigie/internal/status"
 	"vigie/internal/store"
 )
 
@@ -37,6 +38,7 @@ type Health interface {
 // applies without a restart.
 type Settings struct {
 	TrustedProxies []netip.Prefix
+	BaseURL        string // absolute, for links in machine-readable answers
 }
 
 // Build identifies the running binary.
@@ -72,6 +74,10 @@ type Options struct {
 	Alerts   Alerts
 	// Notifications is the outbox; nil when none runs.
 	Notifications Notifications
+	// Status builds public status pages; StatusPages lists them (read per request, so a
+	// reload applies).
+	Status      Status
+	StatusPages func() []*status.Page
 }
 
 // Server holds the handlers. Build it with New and serve Handler().
@@ -81,6 +87,8 @@ type Server struct {
 	metrics *httpMetrics
 	routes  []route
 	handler http.Handler
+	// statusBodies holds rendered status pages.
+	statusBodies statusCache
 }
 
 // route is one registered pattern; keeping the list lets tests walk every route.
@@ -113,7 +121,7 @@ func New(o Options) (*Server, error) {
 	for _, rt := range s.routes {
 		mux.Handle(rt.pattern, rt.handler)
 	}
-	s.handler = s.middleware(mux)
+	s.handler = s.middleware(s.hostRouter(mux))
 	return s, nil
 }
 
@@ -164,6 +172,14 @@ func (s *Server) buildRoutes() []route {
 		{"POST /ping/{token}", s.serveAPI(s.ping)},
 		{"GET /ping/{token}/{what}", s.serveAPI(s.ping)},
 		{"POST /ping/{token}/{what}", s.serveAPI(s.ping)},
+
+		// Public status pages: no login; a private page wants its token.
+		{"GET /status/{slug}", uiHandlerFunc(s, s.publicStatusPage)},
+		{"GET /status/{slug}/{$}", uiHandlerFunc(s, s.publicStatusPage)},
+		{"GET /status/{slug}/api/v2/summary.json", s.serveAPI(s.statusSummaryJSON)},
+		{"GET /status/{slug}/api/v2/status.json", s.serveAPI(s.statusStatusJSON)},
+		{"GET /status/{slug}/api/v2/components.json", s.serveAPI(s.statusComponentsJSON)},
+		{"GET /status/{slug}/badge.svg", uiHandlerFunc(s, s.statusBadge)},
 
 		// Acknowledgement links from messages: the signed token is the credential.
 		{"GET /ack/{token}", uiHandlerFunc(s, s.ackPage)},

@@ -13,6 +13,7 @@ import (
 
 	"vigie/internal/auth"
 	"vigie/internal/errs"
+	"vigie/internal/status/sla"
 )
 
 // uiHandler is an admin page; a returned error is rendered as an error page.
@@ -37,6 +38,14 @@ func parseTemplates(now func() time.Time) (map[string]*template.Template, error)
 		},
 		"ms":   shortDuration,
 		"list": func(v ...string) []string { return v },
+		// Status pages: a level's class, words and mark (never colour alone).
+		"levelClass": levelClass,
+		"levelText": func(l sla.Level) string {
+			return strings.ReplaceAll(strings.TrimSuffix(l.String(), "_performance"), "_", " ")
+		},
+		"levelMark": func(l sla.Level) string {
+			return map[sla.Level]string{sla.Operational: "●", sla.Degraded: "◆", sla.PartialOutage: "▲", sla.MajorOutage: "▲"}[l]
+		},
 		// dict passes several values to a sub-template: dict "Rows" .X "CSRF" $.CSRF.
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {
