@@ -118,7 +118,7 @@ status_pages:
 			ID, Name, URL string
 			TimeZone      string `json:"time_zone"`
 		}
-		Status struct{ Indicator, Description string }
+		Status     struct{ Indicator, Description string }
 		Components []struct {
 			ID, Name, Status string
 			GroupID          *string `json:"group_id"`
