@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs vigie's whole test suite on a Debian machine, as root: installs and starts what the
-# tests need (PostgreSQL server, Chromium), then go vet and go test -race on every package.
+# tests need (PostgreSQL and MariaDB servers, Redis, OpenSSH, Chromium, age, zstd, gpg),
+# then gofmt, go vet and go test -race on every package.
 # With CI=true a missing component fails its tests instead of skipping them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,13 +13,36 @@ command -v go >/dev/null || die "Go is not installed: get Go $(sed -n 's/^go //p
 [ "$(id -u)" = 0 ] || die "run as root (it installs Debian packages and starts PostgreSQL)"
 
 # --- Debian packages --------------------------------------------------------------------
+# command -> package: the browser, the database servers and clients the backup sources drive,
+# the OpenSSH server behind the SFTP target, and the plain tools a snapshot must restore with.
+declare -A need=(
+  [chromium]=chromium
+  [mariadbd]=mariadb-server [mariadb-dump]=mariadb-client
+  [redis-server]=redis-server [redis-cli]=redis-tools
+  [sshd]=openssh-server [/usr/lib/openssh/sftp-server]=openssh-sftp-server
+  [age]=age [zstd]=zstd [gpg]=gnupg [tar]=tar [sqlite3]=sqlite3
+)
 missing=()
-command -v chromium >/dev/null || missing+=(chromium)
 [ -n "$(ls /etc/postgresql 2>/dev/null)" ] || missing+=(postgresql)
+for cmd in "${!need[@]}"; do
+  case $cmd in
+    /*) [ -e "$cmd" ] ;;
+    *) command -v "$cmd" >/dev/null || [ -x "/usr/sbin/$cmd" ] ;;
+  esac || missing+=("${need[$cmd]}")
+done
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# --- MariaDB (root over its socket, as Debian sets it up) --------------------------------
+if ! mariadb-admin ping >/dev/null 2>&1; then
+  say "starting MariaDB"
+  mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld
+  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
+  for _ in $(seq 1 100); do mariadb-admin ping >/dev/null 2>&1 && break; sleep 0.2; done
+  mariadb-admin ping >/dev/null 2>&1 || die "MariaDB did not start"
 fi
 
 # --- PostgreSQL -------------------------------------------------------------------------
