@@ -56,6 +56,9 @@ type Options struct {
 	// Expand turns a route's receiver name into the receivers to tell at t: itself, or the
 	// people on duty when it names an on-call schedule. Nil means names are receivers.
 	Expand func(name string, t time.Time) []string
+	// InMaintenance, if set, holds back the messages of a monitor's alerts while an
+	// announced maintenance covers it, like a silence.
+	InMaintenance func(ctx context.Context, monitor string, t time.Time) bool
 }
 
 // Engine opens, routes, reminds, escalates and resolves alerts.
@@ -219,7 +222,7 @@ func (e *Engine) Tick(ctx context.Context) error {
 			a.ResolvedNotified, changed[a] = true, true
 			continue
 		}
-		if silenced(silences, a.Labels, now) {
+		if silenced(silences, a.Labels, now) || e.opts.InMaintenance != nil && e.opts.InMaintenance(ctx, a.Monitor, now) {
 			continue
 		}
 		for ri, r := range matching(routes, a.Labels) {

@@ -66,6 +66,7 @@ type App struct {
 	pingTokens atomic.Pointer[map[string]string]
 	alerting   atomic.Pointer[alerting]
 	pages      atomic.Pointer[[]*status.Page]
+	status     *status.Service
 	outbox     *notify.Dispatcher
 	alerts     *alert.Engine
 	stop       context.CancelFunc
@@ -132,14 +133,25 @@ func New(ctx context.Context, o Options) (*App, error) {
 		return nil, err
 	}
 	a.alerting.Store(al)
+	pages, err := buildStatusPages(cfg)
+	if err != nil {
+		a.store.Close()
+		return nil, err
+	}
+	a.pages.Store(&pages)
 	a.outbox = notify.NewDispatcher(notify.Options{Store: a.store, Clock: o.Clock, Logger: a.log,
 		Receivers: func() map[string]notify.Notifier { return a.alerting.Load().receivers }})
 	signer := alert.NewSigner(a.store)
+	// The status service reads monitors through a.engine, built just below; it is only
+	// called once the app runs.
+	a.status = status.NewService(status.Options{History: a.store, Monitors: func() []monitor.Snapshot { return a.engine.Snapshots() },
+		Clock: o.Clock, Logger: a.log, Maintenances: a.store, Pages: func() []*status.Page { return *a.pages.Load() }})
 	a.alerts = alert.NewEngine(alert.Options{Store: a.store, Outbox: a.outbox, Clock: o.Clock, Logger: a.log,
-		Routes:  func() []alert.Route { return a.alerting.Load().routes },
-		BaseURL: func() string { return a.cfg.Load().Server.BaseURL.String() },
-		Signer:  signer,
-		Expand:  func(name string, t time.Time) []string { return a.alerting.Load().expand(name, t) }})
+		Routes:        func() []alert.Route { return a.alerting.Load().routes },
+		BaseURL:       func() string { return a.cfg.Load().Server.BaseURL.String() },
+		Signer:        signer,
+		Expand:        func(name string, t time.Time) []string { return a.alerting.Load().expand(name, t) },
+		InMaintenance: a.status.InMaintenance})
 	a.engine = monitor.NewEngine(monitor.Options{Store: a.store, Clock: o.Clock, Logger: a.log,
 		OnLateness: func(d time.Duration) { lateness.Observe(d.Seconds()) },
 		OnChange: func(ev monitor.Event, d *monitor.Definition) {
@@ -159,13 +171,6 @@ func New(ctx context.Context, o Options) (*App, error) {
 		return nil, err
 	}
 	a.registry.MustRegister(newMonitorCollector(a.engine))
-	pages, err := buildStatusPages(cfg)
-	if err != nil {
-		a.store.Close()
-		return nil, err
-	}
-	a.pages.Store(&pages)
-	statusService := status.NewService(status.Options{History: a.store, Monitors: a.engine.Snapshots, Clock: o.Clock, Logger: a.log})
 
 	a.web, err = web.New(web.Options{
 		Auth: a.auth, Health: a.store, Logger: a.log, Clock: o.Clock,
@@ -187,7 +192,8 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Pinger:        a,
 		Alerts:        alertsView{engine: a.alerts, store: a.store, signer: signer},
 		Notifications: a.store,
-		Status:        statusService,
+		Status:        a.status,
+		Maintenances:  a.store,
 		StatusPages:   func() []*status.Page { return *a.pages.Load() },
 	})
 	if err != nil {
@@ -371,6 +377,7 @@ func (a *App) Reload(ctx context.Context) error {
 	a.cfg.Store(next)
 	a.alerting.Store(al)
 	a.pages.Store(&pages)
+	a.status.Invalidate()
 	a.level.Set(next.Log.SlogLevel())
 	a.lastReload.Store(&web.ReloadStatus{At: now})
 	a.log.Info("configuration reloaded", "path", a.opts.ConfigPath)

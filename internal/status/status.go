@@ -8,6 +8,7 @@ package status
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -58,6 +59,10 @@ type Options struct {
 	Monitors func() []monitor.Snapshot
 	Clock    clock.Clock
 	Logger   *slog.Logger
+	// Maintenances, when set, are shown on pages, left out of figures, and hold back alerts.
+	Maintenances MaintenanceStore
+	// Pages lists the configured pages (for InMaintenance).
+	Pages func() []*Page
 }
 
 // Service builds and caches page views.
@@ -65,6 +70,10 @@ type Service struct {
 	opts  Options
 	mu    sync.Mutex
 	cache map[string]*View
+	// maint caches the stored maintenances for InMaintenance, asked on every alert round.
+	maintMu   sync.Mutex
+	maint     []Maintenance
+	maintRead time.Time
 }
 
 // NewService returns a service.
@@ -84,6 +93,16 @@ type View struct {
 	At      time.Time
 	Overall sla.Level
 	Groups  []GroupView
+	// Maintenance in progress, then scheduled (next occurrence within 60 days), soonest first.
+	Maintenance []MaintenanceView
+}
+
+// MaintenanceView is a maintenance as a page shows it: its current or next occurrence.
+type MaintenanceView struct {
+	Maintenance
+	Window         sla.Window
+	State          string
+	ComponentNames []string
 }
 
 // GroupView is a group with its components' figures.
@@ -96,12 +115,13 @@ type GroupView struct {
 // ComponentView is one component's figures.
 type ComponentView struct {
 	Component
-	Level    sla.Level  // now
-	Since    time.Time  // when the first monitor behind it was first seen
-	Days     []sla.Day  // Days bars, oldest first
-	Uptime   float64    // over the bars with data
-	Month    sla.Report // this calendar month so far, in the page's zone, from when data begins
-	Timeline []sla.Span // the last Days days
+	Level         sla.Level  // now
+	InMaintenance bool       // a maintenance covering it is in progress
+	Since         time.Time  // when the first monitor behind it was first seen
+	Days          []sla.Day  // Days bars, oldest first
+	Uptime        float64    // over the bars with data
+	Month         sla.Report // this calendar month so far, in the page's zone, from when data begins
+	Timeline      []sla.Span // the last Days days
 }
 
 // Describe is the banner text for a level.
@@ -122,6 +142,51 @@ func (s *Service) Invalidate() {
 	s.mu.Lock()
 	s.cache = map[string]*View{}
 	s.mu.Unlock()
+	s.maintMu.Lock()
+	s.maintRead = time.Time{}
+	s.maintMu.Unlock()
+}
+
+// maintenances returns the stored maintenances, read at most every cacheFor/2.
+func (s *Service) maintenances(ctx context.Context, now time.Time) ([]Maintenance, error) {
+	if s.opts.Maintenances == nil {
+		return nil, nil
+	}
+	s.maintMu.Lock()
+	defer s.maintMu.Unlock()
+	if !s.maintRead.IsZero() && now.Sub(s.maintRead) < cacheFor/2 && !now.Before(s.maintRead) {
+		return s.maint, nil
+	}
+	ms, err := s.opts.Maintenances.Maintenances(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.maint, s.maintRead = ms, now
+	return ms, nil
+}
+
+// InMaintenance reports whether a maintenance in progress at t covers a component that the
+// monitor is behind, on any page. Errors count as "no": an alert is better than silence.
+func (s *Service) InMaintenance(ctx context.Context, monitor string, t time.Time) bool {
+	ms, err := s.maintenances(ctx, s.opts.Clock.Now())
+	if err != nil || len(ms) == 0 || s.opts.Pages == nil {
+		return false
+	}
+	for _, p := range s.opts.Pages() {
+		for _, g := range p.Groups {
+			for _, c := range g.Components {
+				if !slices.Contains(c.Monitors, monitor) {
+					continue
+				}
+				for i := range ms {
+					if ms[i].Page == p.Slug && ms[i].Covers(c.ID) && len(ms[i].Windows(t, t.Add(time.Nanosecond), p.Location)) > 0 {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
 }
 
 // View returns the page's view, built at most every cacheFor.
@@ -212,6 +277,29 @@ func (s *Service) build(ctx context.Context, p *Page, now time.Time) (*View, err
 		return l
 	}
 
+	all, err := s.maintenances(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	var maint []Maintenance
+	for _, m := range all {
+		if m.Page == p.Slug {
+			maint = append(maint, m)
+		}
+	}
+	// windowsOf is the maintenance time of one component over the bars.
+	windowsOf := func(id string) (ws []sla.Window, active bool) {
+		for i := range maint {
+			if maint[i].Covers(id) {
+				for _, w := range maint[i].Windows(win.From, now.Add(time.Nanosecond), p.Location) {
+					ws = append(ws, w)
+					active = active || !w.To.Before(now) && !w.From.After(now)
+				}
+			}
+		}
+		return ws, active
+	}
+
 	v := &View{Page: p, At: now}
 	month := sla.Month(now, p.Location)
 	for _, g := range p.Groups {
@@ -234,17 +322,53 @@ func (s *Service) build(ctx context.Context, p *Page, now time.Time) (*View, err
 				cv.Timeline, cv.Level = sla.Worst(tls...), maxLevel(levels)
 			}
 			cv.Since = since
-			cv.Days = sla.Days(now, Days, p.Location, since, cv.Timeline, nil, p.Weights)
-			cv.Uptime = sla.Compute(sla.Window{From: later(win.From, since), To: now}, cv.Timeline, nil, p.Weights, p.Target).Uptime
+			ws, active := windowsOf(c.ID)
+			cv.InMaintenance = active
+			cv.Days = sla.Days(now, Days, p.Location, since, cv.Timeline, ws, p.Weights)
+			cv.Uptime = sla.Compute(sla.Window{From: later(win.From, since), To: now}, cv.Timeline, ws, p.Weights, p.Target).Uptime
 			// Time before monitoring began is not counted as up: the month so far, from then.
-			cv.Month = sla.Compute(sla.Window{From: later(month.From, since), To: now}, cv.Timeline, nil, p.Weights, p.Target)
+			cv.Month = sla.Compute(sla.Window{From: later(month.From, since), To: now}, cv.Timeline, ws, p.Weights, p.Target)
 			gv.Level = max(gv.Level, cv.Level)
 			gv.Components = append(gv.Components, cv)
 		}
 		v.Overall = max(v.Overall, gv.Level)
 		v.Groups = append(v.Groups, gv)
 	}
+	v.Maintenance = maintenanceViews(p, maint, now)
 	return v, nil
+}
+
+// maintenanceViews lists what a page announces: maintenance in progress, then what is
+// scheduled in the next 60 days, soonest first.
+func maintenanceViews(p *Page, ms []Maintenance, now time.Time) []MaintenanceView {
+	names := map[string]string{}
+	for _, g := range p.Groups {
+		for _, c := range g.Components {
+			names[c.ID] = c.Name
+		}
+	}
+	var out []MaintenanceView
+	for _, m := range ms {
+		w, state := m.Current(now, p.Location)
+		if state != MaintenanceInProgress && (state != MaintenanceScheduled || w.From.Sub(now) > 60*24*time.Hour) {
+			continue
+		}
+		mv := MaintenanceView{Maintenance: m, Window: w, State: state}
+		for _, id := range m.Components {
+			mv.ComponentNames = append(mv.ComponentNames, names[id])
+		}
+		out = append(out, mv)
+	}
+	slices.SortStableFunc(out, func(a, b MaintenanceView) int {
+		if a.State != b.State {
+			if a.State == MaintenanceInProgress {
+				return -1
+			}
+			return 1
+		}
+		return a.Window.From.Compare(b.Window.From)
+	})
+	return out
 }
 
 // onlyMajor keeps the major outages of a parent's timeline; its slowness is its own.

@@ -76,8 +76,9 @@ type Options struct {
 	Notifications Notifications
 	// Status builds public status pages; StatusPages lists them (read per request, so a
 	// reload applies).
-	Status      Status
-	StatusPages func() []*status.Page
+	Status       Status
+	StatusPages  func() []*status.Page
+	Maintenances status.MaintenanceStore
 }
 
 // Server holds the handlers. Build it with New and serve Handler().
@@ -160,6 +161,11 @@ func (s *Server) buildRoutes() []route {
 		{"GET /api/v1/silences", api(auth.ScopeRead, s.apiListSilences)},
 		{"POST /api/v1/silences", api(auth.ScopeWrite, s.apiCreateSilence)},
 		{"DELETE /api/v1/silences/{id}", api(auth.ScopeWrite, s.apiEndSilence)},
+		{"GET /api/v1/maintenances", api(auth.ScopeRead, s.apiListMaintenances)},
+		{"POST /api/v1/maintenances", api(auth.ScopeWrite, s.apiCreateMaintenance)},
+		{"GET /api/v1/maintenances/{id}", api(auth.ScopeRead, s.apiGetMaintenance)},
+		{"POST /api/v1/maintenances/{id}/updates", api(auth.ScopeWrite, s.apiMaintenanceUpdate)},
+		{"POST /api/v1/maintenances/{id}/cancel", api(auth.ScopeWrite, s.apiCancelMaintenance)},
 		{"GET /api/v1/notifications", api(auth.ScopeRead, s.apiListNotifications)},
 		{"GET /api/v1/notifications/{id}", api(auth.ScopeRead, s.apiGetNotification)},
 		{"POST /api/v1/notifications/{id}/resend", api(auth.ScopeWrite, s.apiResendNotification)},
@@ -179,6 +185,7 @@ func (s *Server) buildRoutes() []route {
 		{"GET /status/{slug}/api/v2/summary.json", s.serveAPI(s.statusSummaryJSON)},
 		{"GET /status/{slug}/api/v2/status.json", s.serveAPI(s.statusStatusJSON)},
 		{"GET /status/{slug}/api/v2/components.json", s.serveAPI(s.statusComponentsJSON)},
+		{"GET /status/{slug}/api/v2/scheduled-maintenances.json", s.serveAPI(s.statusMaintenancesJSON)},
 		{"GET /status/{slug}/badge.svg", uiHandlerFunc(s, s.statusBadge)},
 
 		// Acknowledgement links from messages: the signed token is the credential.

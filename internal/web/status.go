@@ -25,6 +25,8 @@ import (
 // Status builds status page views.
 type Status interface {
 	View(ctx context.Context, p *status.Page) (*status.View, error)
+	// Invalidate drops cached views after a change (a maintenance announced).
+	Invalidate()
 }
 
 // statusCookie holds a private page's token after it was given once in the URL.

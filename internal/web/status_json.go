@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -83,6 +84,9 @@ func spComponents(v *status.View) []spComponent {
 			group.Components = append(group.Components, id)
 			m := spComponent{ID: id, Name: c.Name, Status: c.Level.String(), CreatedAt: at, UpdatedAt: at, Position: pos,
 				Showcase: true, PageID: v.Page.Slug, GroupID: &groupID}
+			if c.InMaintenance {
+				m.Status = "under_maintenance"
+			}
 			if c.Description != "" {
 				m.Description = &c.Description
 			}
@@ -94,6 +98,62 @@ func spComponents(v *status.View) []spComponent {
 		}
 		out = append(out, group)
 		out = append(out, members...)
+	}
+	return out
+}
+
+type spUpdate struct {
+	ID        string    `json:"id"`
+	Status    string    `json:"status"`
+	Body      string    `json:"body"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	DisplayAt time.Time `json:"display_at"`
+}
+
+type spMaintenance struct {
+	ID              string        `json:"id"`
+	Name            string        `json:"name"`
+	Status          string        `json:"status"` // scheduled, in_progress
+	CreatedAt       time.Time     `json:"created_at"`
+	UpdatedAt       time.Time     `json:"updated_at"`
+	ScheduledFor    time.Time     `json:"scheduled_for"`
+	ScheduledUntil  time.Time     `json:"scheduled_until"`
+	Impact          string        `json:"impact"`
+	Shortlink       string        `json:"shortlink"`
+	PageID          string        `json:"page_id"`
+	IncidentUpdates []spUpdate    `json:"incident_updates"`
+	Components      []spComponent `json:"components"`
+}
+
+// spMaintenances lists what the page announces, newest update first as Statuspage does.
+func (s *Server) spMaintenances(v *status.View) []spMaintenance {
+	out := []spMaintenance{}
+	comps := map[string]spComponent{}
+	for _, c := range spComponents(v) {
+		comps[c.ID] = c
+	}
+	for _, m := range v.Maintenance {
+		id := v.Page.Slug + ".m" + strconv.FormatInt(m.ID, 10)
+		sm := spMaintenance{ID: id, Name: m.Title, Status: m.State, CreatedAt: m.CreatedAt, UpdatedAt: m.CreatedAt,
+			ScheduledFor: m.Window.From.UTC(), ScheduledUntil: m.Window.To.UTC(), Impact: "maintenance",
+			Shortlink: s.spPage(v).URL, PageID: v.Page.Slug, IncidentUpdates: []spUpdate{}, Components: []spComponent{}}
+		if m.Body != "" {
+			sm.IncidentUpdates = append(sm.IncidentUpdates, spUpdate{ID: id + ".0", Status: "scheduled", Body: m.Body,
+				CreatedAt: m.CreatedAt, UpdatedAt: m.CreatedAt, DisplayAt: m.CreatedAt})
+		}
+		for i, u := range m.Updates {
+			sm.IncidentUpdates = append(sm.IncidentUpdates, spUpdate{ID: id + "." + strconv.Itoa(i+1), Status: m.State, Body: u.Body,
+				CreatedAt: u.At, UpdatedAt: u.At, DisplayAt: u.At})
+			sm.UpdatedAt = u.At
+		}
+		slices.Reverse(sm.IncidentUpdates)
+		for _, c := range m.Components {
+			if comp, ok := comps[v.Page.Slug+"."+c]; ok {
+				sm.Components = append(sm.Components, comp)
+			}
+		}
+		out = append(out, sm)
 	}
 	return out
 }
@@ -117,7 +177,7 @@ func (s *Server) serveStatusJSON(w http.ResponseWriter, r *http.Request, kind st
 func (s *Server) statusSummaryJSON(w http.ResponseWriter, r *http.Request) error {
 	return s.serveStatusJSON(w, r, "summary", func(v *status.View) any {
 		return map[string]any{"page": s.spPage(v), "status": spStatusOf(v), "components": spComponents(v),
-			"incidents": []any{}, "scheduled_maintenances": []any{}}
+			"incidents": []any{}, "scheduled_maintenances": s.spMaintenances(v)}
 	})
 }
 
@@ -135,6 +195,12 @@ func (s *Server) statusComponentsJSON(w http.ResponseWriter, r *http.Request) er
 
 // statusBadge is an embeddable SVG: ?component=ID (default the whole page) and
 // ?show=status (default) or ?show=uptime&days=7|30|90.
+func (s *Server) statusMaintenancesJSON(w http.ResponseWriter, r *http.Request) error {
+	return s.serveStatusJSON(w, r, "maintenances", func(v *status.View) any {
+		return map[string]any{"page": s.spPage(v), "scheduled_maintenances": s.spMaintenances(v)}
+	})
+}
+
 func (s *Server) statusBadge(w http.ResponseWriter, r *http.Request) error {
 	v, err := s.statusView(w, r)
 	if err != nil {

@@ -40,6 +40,15 @@ func parseTemplates(now func() time.Time) (map[string]*template.Template, error)
 		"list": func(v ...string) []string { return v },
 		// Status pages: a level's class, words and mark (never colour alone).
 		"levelClass": levelClass,
+		"join":       strings.Join,
+		"localTime":  func(t time.Time, loc *time.Location) string { return t.In(loc).Format("Mon 2 Jan 15:04 MST") },
+		"localWindow": func(w sla.Window, loc *time.Location) string {
+			from, to := w.From.In(loc), w.To.In(loc)
+			if from.YearDay() == to.YearDay() && from.Year() == to.Year() {
+				return from.Format("Mon 2 Jan 15:04") + " – " + to.Format("15:04 MST")
+			}
+			return from.Format("Mon 2 Jan 15:04") + " – " + to.Format("Mon 2 Jan 15:04 MST")
+		},
 		"levelText": func(l sla.Level) string {
 			return strings.ReplaceAll(strings.TrimSuffix(l.String(), "_performance"), "_", " ")
 		},

@@ -33,6 +33,7 @@ func Run(t *testing.T, open Opener) {
 		{"Outbox", testOutbox},
 		{"ConcurrentClaims", testConcurrentClaims},
 		{"Alerts", testAlerts},
+		{"Maintenances", testMaintenances},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
