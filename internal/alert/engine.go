@@ -13,6 +13,7 @@ import (
 
 	"vigie/internal/clock"
 	"vigie/internal/errs"
+	"vigie/internal/human"
 	"vigie/internal/monitor"
 	"vigie/internal/notify"
 )
@@ -382,7 +383,7 @@ func render(m notify.Message, wasKind string, now time.Time) (title, text string
 	}
 	detail := a.Reason
 	if m.Kind == notify.KindResolved && wasKind != KindCert {
-		detail = "was " + wasKind + " for " + human(a.Duration(now))
+		detail = "was " + wasKind + " for " + human.Duration(a.Duration(now))
 	}
 	title = fmt.Sprintf("[%s] %s%s", state, tag, subject)
 	if len(m.Alerts) == 1 && detail != "" {
@@ -396,10 +397,10 @@ func render(m notify.Message, wasKind string, now time.Time) (title, text string
 		case al.State == KindCert:
 			fmt.Fprintf(&b, "▲ %s: %s\n", al.Monitor, al.Reason)
 		case m.Kind == notify.KindResolved:
-			fmt.Fprintf(&b, "✓ %s is up again after %s (since %s)\n", al.Monitor, human(al.Duration(now)), al.StartedAt.UTC().Format("Jan 2 15:04 UTC"))
+			fmt.Fprintf(&b, "✓ %s is up again after %s (since %s)\n", al.Monitor, human.Duration(al.Duration(now)), al.StartedAt.UTC().Format("Jan 2 15:04 UTC"))
 		default:
 			fmt.Fprintf(&b, "▲ %s is %s since %s (%s): %s\n", al.Monitor, al.State, al.StartedAt.UTC().Format("Jan 2 15:04 UTC"),
-				human(al.Duration(now)), al.Reason)
+				human.Duration(al.Duration(now)), al.Reason)
 		}
 		if al.URL != "" {
 			fmt.Fprintf(&b, "  %s\n", al.URL)
@@ -409,22 +410,6 @@ func render(m notify.Message, wasKind string, now time.Time) (title, text string
 		fmt.Fprintf(&b, "Acknowledge: %s\n", m.AckURL)
 	}
 	return title, strings.TrimRight(b.String(), "\n")
-}
-
-// human says a duration the way people do: "42 s", "17 min", "3 h 5 min", "2 days".
-func human(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%d s", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%d min", int(d.Minutes()))
-	case d < 48*time.Hour:
-		if m := int(d.Minutes()) % 60; m > 0 {
-			return fmt.Sprintf("%d h %d min", int(d.Hours()), m)
-		}
-		return fmt.Sprintf("%d h", int(d.Hours()))
-	}
-	return fmt.Sprintf("%d days", int(d.Hours()/24))
 }
 
 // Ack acknowledges alerts: no more reminders or escalations for them.

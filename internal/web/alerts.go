@@ -9,6 +9,7 @@ import (
 
 	"vigie/internal/alert"
 	"vigie/internal/errs"
+	"vigie/internal/human"
 )
 
 // Alerts is what the server does with alerts.
@@ -245,10 +246,10 @@ func (s *Server) renderAlerts(w http.ResponseWriter, r *http.Request, status int
 		a := &as[i]
 		row := alertRow{alertJSON: toAlertJSON(a)}
 		if a.Firing() {
-			row.For = humanDuration(now.Sub(a.StartedAt))
+			row.For = human.Duration(now.Sub(a.StartedAt))
 			data.Open = append(data.Open, row)
 		} else {
-			row.For = humanDuration(a.ResolvedAt.Sub(a.StartedAt))
+			row.For = human.Duration(a.ResolvedAt.Sub(a.StartedAt))
 			data.Recent = append(data.Recent, row)
 		}
 	}

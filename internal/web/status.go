@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"vigie/internal/errs"
+	"vigie/internal/human"
 	"vigie/internal/status"
 	"vigie/internal/status/sla"
 )
@@ -262,7 +263,7 @@ func downtimeText(d sla.Day) string {
 		}
 		return "no downtime"
 	}
-	return strings.TrimSpace(humanDuration(d.Downtime.Round(time.Second))) + " down (" + strings.ReplaceAll(d.Worst.String(), "_", " ") + ")"
+	return strings.TrimSpace(human.Duration(d.Downtime.Round(time.Second))) + " down (" + strings.ReplaceAll(d.Worst.String(), "_", " ") + ")"
 }
 
 // hostRouter serves a status page configured with its own host name at that host's root:

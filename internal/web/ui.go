@@ -13,6 +13,7 @@ import (
 
 	"vigie/internal/auth"
 	"vigie/internal/errs"
+	"vigie/internal/human"
 	"vigie/internal/status/sla"
 )
 
@@ -74,7 +75,7 @@ func parseTemplates(now func() time.Time) (map[string]*template.Template, error)
 			if t.IsZero() {
 				return "never"
 			}
-			return humanDuration(now().Sub(t)) + " ago"
+			return human.Duration(now().Sub(t)) + " ago"
 		},
 	}
 	pages, err := fs.Glob(templateFS, "templates/*.html")
@@ -264,7 +265,7 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) error {
 		ConfigPath string
 		Uptime     string
 		GoVersion  string
-	}{s.health(r.Context()), s.ConfigPath, humanDuration(s.Clock.Now().Sub(s.StartedAt)), s.Build.GoVersion}
+	}{s.health(r.Context()), s.ConfigPath, human.Duration(s.Clock.Now().Sub(s.StartedAt)), s.Build.GoVersion}
 	return s.render(w, r, http.StatusOK, "overview", page{Title: "Overview", Nav: "overview", Data: data})
 }
 
@@ -369,21 +370,4 @@ func (s *Server) tokensRevoke(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return s.renderTokens(w, r, http.StatusOK, tokensData{Scope: auth.ScopeRead}, "", "Token "+t.Name+" revoked.")
-}
-
-// humanDuration says a duration the way people do: "42 s", "17 min", "3 h 5 min", "4 days".
-func humanDuration(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%d s", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%d min", int(d.Minutes()))
-	case d < 48*time.Hour:
-		h := int(d.Hours())
-		if m := int(d.Minutes()) % 60; m > 0 {
-			return fmt.Sprintf("%d h %d min", h, m)
-		}
-		return fmt.Sprintf("%d h", h)
-	}
-	return fmt.Sprintf("%d days", int(d.Hours()/24))
 }

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"vigie/internal/human"
 	"vigie/internal/notify"
 )
 
@@ -169,7 +170,7 @@ func newView(m notify.Message, sentAt time.Time) view {
 			Color:    colorFiring,
 			Reason:   a.Reason,
 			Since:    a.StartedAt.UTC().Format(timeLayout),
-			Duration: humanDuration(a.Duration(sentAt)),
+			Duration: human.Duration(a.Duration(sentAt)),
 			Labels:   labels(a.Labels),
 		}
 		if !a.EndedAt.IsZero() || a.State == "up" {
@@ -206,24 +207,6 @@ func labels(l map[string]string) string {
 		pairs = append(pairs, k+"="+l[k])
 	}
 	return strings.Join(pairs, ", ")
-}
-
-// humanDuration says a duration the way people do: "42 s", "17 min", "3 h 5 min", "4 days".
-func humanDuration(d time.Duration) string {
-	d = max(d, 0)
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%d s", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%d min", int(d.Minutes()))
-	case d < 48*time.Hour:
-		h := int(d.Hours())
-		if m := int(d.Minutes()) % 60; m > 0 {
-			return fmt.Sprintf("%d h %d min", h, m)
-		}
-		return fmt.Sprintf("%d h", h)
-	}
-	return fmt.Sprintf("%d days", int(d.Hours()/24))
 }
 
 func plainText(m notify.Message, v view) string {

@@ -1,0 +1,26 @@
+// Package human writes quantities the way people say them in messages and pages.
+package human
+
+import (
+	"fmt"
+	"time"
+)
+
+// Duration says d the way people do: "42 s", "17 min", "3 h 5 min", "4 days". Negative
+// durations read as zero.
+func Duration(d time.Duration) string {
+	d = max(d, 0)
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%d s", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", int(d.Minutes()))
+	case d < 48*time.Hour:
+		h := int(d.Hours())
+		if m := int(d.Minutes()) % 60; m > 0 {
+			return fmt.Sprintf("%d h %d min", h, m)
+		}
+		return fmt.Sprintf("%d h", h)
+	}
+	return fmt.Sprintf("%d days", int(d.Hours()/24))
+}

@@ -1,0 +1,26 @@
+package human
+
+import (
+	"testing"
+	"time"
+)
+
+func TestDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		-time.Second:                          "0 s",
+		0:                                     "0 s",
+		42 * time.Second:                      "42 s",
+		59*time.Second + time.Millisecond*999: "59 s",
+		time.Minute:                           "1 min",
+		17*time.Minute + 30*time.Second:       "17 min",
+		time.Hour:                             "1 h",
+		3*time.Hour + 5*time.Minute:           "3 h 5 min",
+		47*time.Hour + 59*time.Minute:         "47 h 59 min",
+		48 * time.Hour:                        "2 days",
+		100 * time.Hour:                       "4 days",
+	} {
+		if got := Duration(d); got != want {
+			t.Errorf("Duration(%s) = %q, want %q", d, got, want)
+		}
+	}
+}
