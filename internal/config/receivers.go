@@ -1,6 +1,9 @@
 package config
 
 import (
+	"errors"
+
+	"vigie/internal/notify"
 	"vigie/internal/notify/discord"
 	"vigie/internal/notify/email"
 	"vigie/internal/notify/gotify"
@@ -31,6 +34,14 @@ type Receiver struct {
 	Ntfy       TokenReceiver      `yaml:"ntfy"`
 	Gotify     TokenReceiver      `yaml:"gotify"`
 	PagerDuty  PagerDutyReceiver  `yaml:"pagerduty"`
+	Template   MessageTemplate    `yaml:"template"`
+}
+
+// MessageTemplate overrides a receiver's message title and text: Go text/template sources
+// executed with the message as data.
+type MessageTemplate struct {
+	Title string `yaml:"title"`
+	Text  string `yaml:"text"`
 }
 
 // WebhookReceiver posts JSON, signed with HMAC-SHA256 when a secret is set.
@@ -104,13 +115,31 @@ func (r *Receiver) Spec() receivers.Spec {
 		Ntfy:       ntfy.Options{URL: r.Ntfy.URL, Token: r.Ntfy.Token.Reveal()},
 		Gotify:     gotify.Options{URL: r.Gotify.URL, Token: r.Gotify.Token.Reveal()},
 		PagerDuty:  pagerduty.Options{RoutingKey: r.PagerDuty.RoutingKey.Reveal(), EventsURL: r.PagerDuty.EventsURL},
+		Template:   r.template(),
 	}
+}
+
+// template compiles the receiver's message template; Validate reports its errors.
+func (r *Receiver) template() *notify.Template {
+	t, err := notify.ParseTemplate(r.Template.Title, r.Template.Text)
+	if err != nil {
+		return nil
+	}
+	return t
 }
 
 // Validate checks the type and lets the provider check its options.
 func (r *Receiver) Validate(v *Validator) {
 	if r.Name == "" {
 		v.Errorf("name", "a receiver needs a name")
+	}
+	if _, err := notify.ParseTemplate(r.Template.Title, r.Template.Text); err != nil {
+		for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+			var te *notify.TemplateError
+			if errors.As(e, &te) {
+				v.Errorf("template."+te.Part, "%s", te.Err)
+			}
+		}
 	}
 	if !v.OneOf("type", r.Type, receivers.Types()...) {
 		return

@@ -33,6 +33,9 @@ type Spec struct {
 	Ntfy       ntfy.Options
 	Gotify     gotify.Options
 	PagerDuty  pagerduty.Options
+	// Template, when set, rewrites every message's title and text before the provider
+	// renders it.
+	Template *notify.Template
 }
 
 // Types names the receiver types.
@@ -42,6 +45,14 @@ func Types() []string {
 
 // New builds the notifier a Spec describes.
 func New(s Spec) (notify.Notifier, error) {
+	n, err := provider(s)
+	if err != nil {
+		return nil, err
+	}
+	return notify.WithTemplate(n, s.Template), nil
+}
+
+func provider(s Spec) (notify.Notifier, error) {
 	switch s.Type {
 	case "webhook":
 		return webhook.New(s.Webhook, nil)
