@@ -37,6 +37,7 @@ type Config struct {
 	Escalations []Escalation `yaml:"escalations"`
 	OnCall      []OnCall     `yaml:"oncall"`
 	StatusPages []StatusPage `yaml:"status_pages"`
+	Backups     Backups      `yaml:"backups"`
 }
 
 // Validate checks what spans sections.

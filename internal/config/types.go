@@ -118,6 +118,46 @@ func parseDuration(s string) (Duration, error) {
 	return Duration(total), nil
 }
 
+// ByteSize is a number of bytes written with an optional unit: "512", "64KB", "10MiB",
+// "1.5GB". KB, MB, GB and TB are powers of 1000; KiB, MiB, GiB and TiB powers of 1024.
+type ByteSize int64
+
+var byteUnits = []struct {
+	suffix string
+	factor float64
+}{
+	{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40},
+	{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"B", 1},
+}
+
+// UnmarshalText reads a size.
+func (b *ByteSize) UnmarshalText(text []byte) error {
+	s := strings.TrimSpace(string(text))
+	number, factor := s, 1.0
+	for _, u := range byteUnits {
+		if n, ok := strings.CutSuffix(s, u.suffix); ok {
+			number, factor = strings.TrimSpace(n), u.factor
+			break
+		}
+	}
+	f, err := strconv.ParseFloat(number, 64)
+	if err != nil || number == "" || strings.ContainsAny(number, "eExXpP_") {
+		return fmt.Errorf("invalid size %s: write a number with an optional unit, like 512KiB, 10MB or 1.5GiB", quote(s))
+	}
+	v := f * factor
+	switch {
+	case v < 0:
+		return fmt.Errorf("invalid size %s: must not be negative", quote(s))
+	case v >= math.MaxInt64:
+		return fmt.Errorf("invalid size %s: too large", quote(s))
+	}
+	*b = ByteSize(math.Round(v))
+	return nil
+}
+
+// MarshalText writes the size in bytes, which reads back the same.
+func (b ByteSize) MarshalText() ([]byte, error) { return []byte(strconv.FormatInt(int64(b), 10)), nil }
+
 // URL is an absolute http or https URL without user name or password (those belong in a
 // Secret). The zero value prints as "".
 type URL struct{ *url.URL }
