@@ -331,7 +331,7 @@ func (e *Engine) message(ctx context.Context, b *batch, now time.Time) notify.Me
 	for i, a := range b.alerts {
 		ids[i] = strconv.FormatInt(a.ID, 10)
 		na := notify.Alert{Monitor: a.Monitor, State: a.Kind, Reason: a.Reason, Labels: a.Labels, StartedAt: a.StartedAt,
-			URL: base + "/monitors/" + a.Monitor}
+			URL: base + PagePath(a.Monitor, a.Labels)}
 		if b.kind == notify.KindResolved {
 			na.State, na.EndedAt = "up", a.ResolvedAt
 			if a.Kind == KindCert {

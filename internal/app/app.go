@@ -69,6 +69,7 @@ type App struct {
 	status     *status.Service
 	outbox     *notify.Dispatcher
 	alerts     *alert.Engine
+	backups    *backups
 	stop       context.CancelFunc
 	wg         sync.WaitGroup
 	serveErr   chan error
@@ -171,6 +172,10 @@ func New(ctx context.Context, o Options) (*App, error) {
 		return nil, err
 	}
 	a.registry.MustRegister(newMonitorCollector(a.engine))
+	if err := a.newBackups(cfg); err != nil {
+		a.store.Close()
+		return nil, err
+	}
 
 	a.web, err = web.New(web.Options{
 		Auth: a.auth, Health: a.store, Logger: a.log, Clock: o.Clock,
@@ -194,6 +199,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Notifications: a.store,
 		Status:        a.status,
 		Maintenances:  a.store,
+		Backups:       a.backups,
 		StatusPages:   func() []*status.Page { return *a.pages.Load() },
 	})
 	if err != nil {
@@ -277,6 +283,8 @@ func (a *App) Start(ctx context.Context) error {
 	a.wg.Go(func() { a.pruneLoop(bg) })
 	a.wg.Go(func() { a.outbox.Run(bg) })
 	a.wg.Go(func() { a.alerts.Run(bg) })
+	a.backups.ctx.Store(&bg)
+	a.wg.Go(func() { a.backups.service.Run(bg) })
 	a.wg.Go(func() {
 		a.engine.Run(bg, func(ctx context.Context) {
 			a.engine.Maintain(ctx, func() (time.Duration, time.Duration) {
@@ -366,10 +374,16 @@ func (a *App) Reload(ctx context.Context) error {
 		a.lastReload.Store(&web.ReloadStatus{At: now, Err: err.Error()})
 		return errs.Wrap(errs.Invalid, err, "configuration rejected; the running one stays:\n%s", err)
 	}
+	applyBackups, err := a.reloadBackups(next)
+	if err != nil {
+		a.lastReload.Store(&web.ReloadStatus{At: now, Err: err.Error()})
+		return errs.Wrap(errs.Invalid, err, "configuration rejected; the running one stays:\n%s", err)
+	}
 	if err := a.loadMonitors(ctx, next); err != nil {
 		a.lastReload.Store(&web.ReloadStatus{At: now, Err: err.Error()})
 		return errs.Wrap(errs.Invalid, err, "configuration rejected; the running one stays:\n%s", err)
 	}
+	applyBackups()
 	prev := a.cfg.Load()
 	for _, key := range restartOnly(prev, next) {
 		a.log.Warn("configuration change needs a restart to take effect", "key", key)

@@ -67,7 +67,7 @@ func (rn *Runner) drill(ctx context.Context, job *Job, run *Run, log *slog.Logge
 	log = log.With("snapshot", s.ID, "target", spec.Name)
 
 	began := time.Now()
-	m, st, err := Verify(ctx, t, s, rn.Keys, d.Identities)
+	m, st, err := Verify(ctx, t, s, rn.CurrentKeys(), d.Identities)
 	run.Bytes, run.Entries = st.Bytes, st.Entries
 	if err != nil {
 		return err
@@ -103,6 +103,20 @@ func (rn *Runner) drillDatabase(ctx context.Context, t targetGetter, m *snapshot
 			err = errors.Join(err, fmt.Errorf("dropping the scratch database %s: %w", scratch.Target, derr))
 		}
 	}()
+	if err := RestoreDump(ctx, t, m, ids, entry, restorer, scratch.Target); err != nil {
+		return err
+	}
+	answer, err := source.SmokeQuery(ctx, db.Type, scratch.Target, db.Query, db.Conn)
+	if err != nil {
+		return err
+	}
+	return db.Expect.Check(answer)
+}
+
+// RestoreDump streams one dump of the snapshot into a database through restorer. The dump is
+// checked against the manifest as it flows: an error after the restorer started means the
+// database holds a partial restore.
+func RestoreDump(ctx context.Context, t targetGetter, m *snapshot.Manifest, ids snapshot.Identities, entry string, restorer source.Restorer, database string) error {
 	data, err := t.Get(ctx, m.Object)
 	if err != nil {
 		return err
@@ -115,20 +129,16 @@ func (rn *Runner) drillDatabase(ctx context.Context, t targetGetter, m *snapshot
 		pw.CloseWithError(err)
 		streamed <- err
 	}()
-	rerr := restorer.Restore(ctx, pr, scratch.Target)
+	rerr := restorer.Restore(ctx, pr, database)
 	pr.CloseWithError(errors.New("the restore stopped reading"))
 	serr := <-streamed
 	if rerr != nil {
 		return rerr
 	}
 	if serr != nil {
-		return fmt.Errorf("reading the dump: %w", serr)
+		return fmt.Errorf("reading the dump %s: %w", entry, serr)
 	}
-	answer, err := source.SmokeQuery(ctx, db.Type, scratch.Target, db.Query, db.Conn)
-	if err != nil {
-		return err
-	}
-	return db.Expect.Check(answer)
+	return nil
 }
 
 // targetGetter is the part of a target a drill reads through.

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"time"
 
 	"vigie/internal/backup/snapshot"
@@ -84,7 +85,9 @@ type Store interface {
 
 // Runner runs jobs. Its zero value is not usable; fill the fields.
 type Runner struct {
+	// Keys sign and verify; while runs may be going on, change them with SetKeys.
 	Keys    Keys
+	keysMu  sync.Mutex
 	Store   Store // nil: runs are not recorded
 	Clock   clock.Clock
 	Logger  *slog.Logger
@@ -93,6 +96,20 @@ type Runner struct {
 	Progress func(job string, bytes int64)
 	// Snapshot tunes compression; zero is the default.
 	Snapshot snapshot.Options
+}
+
+// SetKeys replaces the keys for the runs that start from now on.
+func (rn *Runner) SetKeys(k Keys) {
+	rn.keysMu.Lock()
+	rn.Keys = k
+	rn.keysMu.Unlock()
+}
+
+// CurrentKeys are the keys runs start with now.
+func (rn *Runner) CurrentKeys() Keys {
+	rn.keysMu.Lock()
+	defer rn.keysMu.Unlock()
+	return rn.Keys
 }
 
 // lockStale is how long a target lock lives without a refresh before another run may take
@@ -352,7 +369,7 @@ func (rn *Runner) write(ctx context.Context, job *Job, run *Run, targets []*open
 	run.Size = info.Size
 	m := &snapshot.Manifest{ID: run.Snapshot, Job: job.Name, Instance: job.Instance, Time: run.StartedAt, Object: dataName,
 		ObjectInfo: info, Sources: run.Sources, Entries: entries, Vigie: rn.Version}
-	sealed, sig, err := snapshot.SealManifest(m, job.Encryption, rn.Keys.Signing)
+	sealed, sig, err := snapshot.SealManifest(m, job.Encryption, rn.CurrentKeys().Signing)
 	if err != nil {
 		return err
 	}

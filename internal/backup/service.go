@@ -141,13 +141,38 @@ func (s *Service) Running(job string) string {
 // Start runs the job (KindBackup) or its drill (KindDrill) now and waits for the outcome;
 // ErrBusy when the job is already running.
 func (s *Service) Start(ctx context.Context, job *Job, kind string) (*Run, error) {
+	if err := s.reserve(job, kind); err != nil {
+		return nil, err
+	}
+	return s.run(ctx, job, kind)
+}
+
+// Go starts the job or its drill in the background and returns at once: ErrBusy when the
+// job is already running. The health check follows when it ends.
+func (s *Service) Go(ctx context.Context, job *Job, kind string) error {
+	if err := s.reserve(job, kind); err != nil {
+		return err
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.run(ctx, job, kind)
+		s.checkHealth(ctx, job, s.opts.Clock.Now())
+	}()
+	return nil
+}
+
+func (s *Service) reserve(job *Job, kind string) error {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.running[job.Name] != "" {
-		s.mu.Unlock()
-		return nil, ErrBusy
+		return ErrBusy
 	}
 	s.running[job.Name] = kind
-	s.mu.Unlock()
+	return nil
+}
+
+func (s *Service) run(ctx context.Context, job *Job, kind string) (*Run, error) {
 	defer func() {
 		s.mu.Lock()
 		delete(s.running, job.Name)

@@ -52,6 +52,16 @@ func (b *Backups) Validate(v *Validator) {
 	v.UniqueNames("jobs", names)
 }
 
+// Source finds a job's source by name.
+func (b *Backups) Source(job, name string) *BackupSource {
+	for i := range b.Jobs {
+		if b.Jobs[i].Name == job {
+			return b.Jobs[i].sourceNamed(name)
+		}
+	}
+	return nil
+}
+
 // Trusted returns the trusted public keys (Validate has checked them).
 func (b *Backups) Trusted() []ed25519.PublicKey {
 	var out []ed25519.PublicKey
@@ -224,8 +234,9 @@ func (s *BackupSource) mariadb() source.MariaDBConfig {
 	return source.MariaDBConfig{Host: m.Host, Port: m.Port, Socket: m.Socket, User: m.User, Password: m.Password.Reveal(), Database: m.Database, ExtraArgs: m.ExtraArgs}
 }
 
-// conn is what a drill needs to reach the source's server.
-func (s *BackupSource) conn() any {
+// Conn is what a restore needs to reach the source's server: a source.PostgresConfig or
+// MariaDBConfig, nil for other types.
+func (s *BackupSource) Conn() any {
 	switch s.Type {
 	case source.TypePostgres:
 		return s.postgres()
@@ -625,7 +636,7 @@ func (j *BackupJob) drill(loc *time.Location) (*backup.Drill, error) {
 		if err != nil {
 			return nil, err
 		}
-		out.Databases = append(out.Databases, backup.DrillDatabase{Source: db.Source, Type: src.Type, Conn: src.conn(), Query: db.Query, Expect: expect})
+		out.Databases = append(out.Databases, backup.DrillDatabase{Source: db.Source, Type: src.Type, Conn: src.Conn(), Query: db.Query, Expect: expect})
 	}
 	return out, nil
 }

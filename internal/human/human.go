@@ -6,11 +6,15 @@ import (
 	"time"
 )
 
-// Duration says d the way people do: "42 s", "17 min", "3 h 5 min", "4 days". Negative
-// durations read as zero.
+// Duration says d the way people do: "340 ms", "42 s", "17 min", "3 h 5 min", "4 days".
+// Negative durations read as zero.
 func Duration(d time.Duration) string {
 	d = max(d, 0)
 	switch {
+	case d == 0:
+		return "0 s"
+	case d < time.Second:
+		return fmt.Sprintf("%d ms", d.Milliseconds())
 	case d < time.Minute:
 		return fmt.Sprintf("%d s", int(d.Seconds()))
 	case d < time.Hour:

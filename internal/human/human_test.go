@@ -10,6 +10,8 @@ func TestDuration(t *testing.T) {
 		-time.Second:                          "0 s",
 		0:                                     "0 s",
 		42 * time.Second:                      "42 s",
+		340 * time.Millisecond:                "340 ms",
+		time.Millisecond / 2:                  "0 ms",
 		59*time.Second + time.Millisecond*999: "59 s",
 		time.Minute:                           "1 min",
 		17*time.Minute + 30*time.Second:       "17 min",

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"vigie/internal/auth"
+	"vigie/internal/backup"
 	"vigie/internal/clock"
 	"vigie/internal/status"
 	"vigie/internal/store"
@@ -79,6 +80,8 @@ type Options struct {
 	Status       Status
 	StatusPages  func() []*status.Page
 	Maintenances status.MaintenanceStore
+	// Backups runs and shows backup jobs; nil when there are none.
+	Backups Backups
 }
 
 // Server holds the handlers. Build it with New and serve Handler().
@@ -166,6 +169,12 @@ func (s *Server) buildRoutes() []route {
 		{"GET /api/v1/maintenances/{id}", api(auth.ScopeRead, s.apiGetMaintenance)},
 		{"POST /api/v1/maintenances/{id}/updates", api(auth.ScopeWrite, s.apiMaintenanceUpdate)},
 		{"POST /api/v1/maintenances/{id}/cancel", api(auth.ScopeWrite, s.apiCancelMaintenance)},
+		{"GET /api/v1/backups", api(auth.ScopeRead, s.apiListBackups)},
+		{"GET /api/v1/backups/{job}", api(auth.ScopeRead, s.apiGetBackup)},
+		{"GET /api/v1/backups/{job}/runs", api(auth.ScopeRead, s.apiBackupRuns)},
+		{"GET /api/v1/backups/{job}/snapshots", api(auth.ScopeRead, s.apiBackupSnapshots)},
+		{"POST /api/v1/backups/{job}/run", api(auth.ScopeWrite, s.apiBackupStart(backup.KindBackup))},
+		{"POST /api/v1/backups/{job}/drill", api(auth.ScopeWrite, s.apiBackupStart(backup.KindDrill))},
 		{"GET /api/v1/notifications", api(auth.ScopeRead, s.apiListNotifications)},
 		{"GET /api/v1/notifications/{id}", api(auth.ScopeRead, s.apiGetNotification)},
 		{"POST /api/v1/notifications/{id}/resend", api(auth.ScopeWrite, s.apiResendNotification)},
@@ -206,6 +215,9 @@ func (s *Server) buildRoutes() []route {
 		{"GET /silences", ui(s.silencesPage)},
 		{"POST /silences", ui(s.silencesCreate)},
 		{"POST /silences/{id}/end", ui(s.silencesEnd)},
+		{"GET /backups", ui(s.backupsPage)},
+		{"GET /backups/{job}", ui(s.backupPage)},
+		{"POST /backups/{job}/start", ui(s.backupStart)},
 		{"GET /notifications", ui(s.notificationsPage)},
 		{"GET /notifications/{id}", ui(s.notificationPage)},
 		{"POST /notifications/{id}/resend", ui(s.notificationResend)},

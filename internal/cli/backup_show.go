@@ -1,0 +1,102 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"vigie/internal/backup"
+	"vigie/internal/backup/snapshot"
+	"vigie/internal/human"
+)
+
+func newBackupShowCmd(env Env, f *rootFlags) *cobra.Command {
+	var asJSON, files bool
+	var targetName, identity, passphrase string
+	cmd := &cobra.Command{
+		Use:   "show JOB SNAPSHOT",
+		Short: "Show a snapshot's signed manifest: sources, sizes and (with --files) every entry",
+		Long: `Fetch a snapshot's manifest (SNAPSHOT is an id, or "latest"), check its signature and
+decrypt it. Nothing of the data is read.`,
+		Example: "  vigie backup show web latest --identity /etc/vigie/keys/web.txt --files",
+		Args:    cobra.ExactArgs(2),
+		RunE: withBackups(env, f, backupOpts{}, func(ctx context.Context, be *backupEnv, args []string) error {
+			job, err := be.job(args[0])
+			if err != nil {
+				return err
+			}
+			ids, err := identities(job, identity, passphrase)
+			if err != nil {
+				return err
+			}
+			t, err := openTarget(ctx, job, targetName)
+			if err != nil {
+				return err
+			}
+			defer t.Close()
+			snap, err := backup.Find(ctx, t, job.Location(), args[1])
+			if err != nil {
+				return err
+			}
+			m, err := backup.OpenManifest(ctx, t, snap, be.keys, ids)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				if !files {
+					m.Entries = nil
+				}
+				return printJSON(env.Stdout, m)
+			}
+			w := env.Stdout
+			fmt.Fprintf(w, "snapshot   %s\njob        %s / %s\ntaken      %s\nobject     %s (%s, sha256 %s)\nencryption %s to %d key(s)\nwritten by vigie %s\n",
+				m.ID, m.Job, m.Instance, rfc3339(m.Time), m.Object, human.Bytes(m.ObjectInfo.Size), m.ObjectInfo.SHA256,
+				m.Encryption, len(m.Recipients), m.Vigie)
+			tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "\nSOURCE\tTYPE\tENTRIES\tSIZE\tTOOK")
+			for _, s := range m.Sources {
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", s.Name, s.Type, s.Entries, human.Bytes(s.Bytes), s.Duration.Round(time.Millisecond))
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			if files {
+				tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+				fmt.Fprintln(tw, "\nMODE\tSIZE\tMODIFIED\tPATH")
+				for _, e := range m.Entries {
+					name := e.Path
+					if e.Link != "" {
+						name += " -> " + e.Link
+					}
+					fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", entryMode(e), e.Size, e.ModTime.UTC().Format("2006-01-02 15:04"), name)
+				}
+				return tw.Flush()
+			}
+			return nil
+		}),
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the manifest as JSON")
+	cmd.Flags().BoolVar(&files, "files", false, "list every entry")
+	addReadFlags(cmd, &targetName, &identity, &passphrase)
+	return cmd
+}
+
+// addReadFlags are the flags of commands that read a snapshot.
+func addReadFlags(cmd *cobra.Command, targetName, identity, passphrase *string) {
+	cmd.Flags().StringVar(targetName, "target", "", "the target to read from (default: the job's first)")
+	cmd.Flags().StringVarP(identity, "identity", "i", "", "the private key that decrypts the snapshot (age key file or armored OpenPGP key; default: the job's drill identity)")
+	cmd.Flags().StringVar(passphrase, "passphrase-file", "", "a file holding the passphrase of a protected OpenPGP key")
+}
+
+// entryMode is an entry's mode as ls shows it: "drwxr-xr-x", "-rw-------", "lrwxrwxrwx".
+func entryMode(e snapshot.Entry) string {
+	kind := map[string]string{snapshot.TypeDir: "d", snapshot.TypeSymlink: "l", snapshot.TypeHardlink: "h"}[e.Type]
+	if kind == "" {
+		kind = "-"
+	}
+	return kind + fs.FileMode(e.Mode).Perm().String()[1:]
+}
