@@ -122,7 +122,7 @@ func (b *backups) Runs(ctx context.Context, job, kind string, limit int) ([]back
 }
 
 func (b *backups) Next(job, kind string) time.Time { return b.service.Next(job, kind) }
-func (b *backups) Running(job string) string      { return b.service.Running(job) }
+func (b *backups) Running(job string) string       { return b.service.Running(job) }
 
 // Trigger starts a run now in the background; backup.ErrBusy when one is going on.
 func (b *backups) Trigger(ctx context.Context, job *backup.Job, kind string) error {

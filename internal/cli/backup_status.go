@@ -21,7 +21,7 @@ func newBackupStatusCmd(env Env, f *rootFlags) *cobra.Command {
 		Args:    cobra.NoArgs,
 		RunE: withBackups(env, f, backupOpts{store: true}, func(ctx context.Context, be *backupEnv, _ []string) error {
 			type status struct {
-				job                 *backup.Job
+				job                  *backup.Job
 				last, success, drill *backup.Run
 			}
 			var all []status
