@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -98,8 +99,9 @@ func Acquire(ctx context.Context, store LockStore, owner string, stale time.Dura
 			return nil, fmt.Errorf("lock: %w", err)
 		}
 		var held lockRecord
-		// An unreadable record has no refreshed-at: it counts as stale.
-		if json.Unmarshal(cur, &held) == nil && time.Since(held.Refreshed) <= stale {
+		// An unreadable record has no refreshed-at: it counts as stale. So does the lock of a
+		// process of this host that is gone (killed, crashed): the next run need not wait.
+		if json.Unmarshal(cur, &held) == nil && time.Since(held.Refreshed) <= stale && !deadHere(held, host) {
 			return nil, &LockedError{Owner: held.Owner, Since: held.Since, Refreshed: held.Refreshed}
 		}
 		err = store.TakeOverLock(ctx, version, data)
@@ -111,6 +113,15 @@ func Acquire(ctx context.Context, store LockStore, owner string, stale time.Dura
 		}
 	}
 	return nil, fmt.Errorf("lock: the lock changed hands %d times while we tried; try again later", maxAcquireAttempts)
+}
+
+// deadHere reports whether the holder ran on this host and its process no longer exists.
+// A reused pid only makes us wait for the lock to go stale.
+func deadHere(held lockRecord, host string) bool {
+	if held.Host != host || host == "" || held.PID <= 0 {
+		return false
+	}
+	return errors.Is(syscall.Kill(held.PID, 0), syscall.ESRCH)
 }
 
 func startLock(store LockStore, rec lockRecord, stale time.Duration) *Lock {

@@ -2,7 +2,11 @@ package target
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"os"
+	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -135,5 +139,83 @@ func TestLimitWithoutRateIsNoLimit(t *testing.T) {
 	}
 	if _, ok := Limit(tg, 1).(SpaceReporter); ok {
 		t.Error("Limit makes a target without Space a SpaceReporter")
+	}
+}
+
+// memLocks is a LockStore in memory, for the protocol's own tests.
+type memLocks struct {
+	data    []byte
+	version int
+}
+
+func (m *memLocks) CreateLock(_ context.Context, data []byte) error {
+	if m.data != nil {
+		return ErrExists
+	}
+	m.data, m.version = data, m.version+1
+	return nil
+}
+
+func (m *memLocks) ReadLock(context.Context) ([]byte, string, error) {
+	if m.data == nil {
+		return nil, "", ErrNotFound
+	}
+	return m.data, strconv.Itoa(m.version), nil
+}
+
+func (m *memLocks) replace(version string, data []byte) error {
+	if m.data == nil || version != strconv.Itoa(m.version) {
+		return ErrLockLost
+	}
+	m.data, m.version = data, m.version+1
+	return nil
+}
+
+func (m *memLocks) RefreshLock(_ context.Context, v string, data []byte) error  { return m.replace(v, data) }
+func (m *memLocks) TakeOverLock(_ context.Context, v string, data []byte) error { return m.replace(v, data) }
+func (m *memLocks) RemoveLock(_ context.Context, v string) error {
+	if v != strconv.Itoa(m.version) {
+		return ErrLockLost
+	}
+	m.data = nil
+	return nil
+}
+
+// A lock left by a killed process of this host is taken over at once, without waiting for
+// it to go stale; one of a live process, or of another host, is not.
+func TestLockOfDeadProcessIsTakenOver(t *testing.T) {
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	dead := cmd.Process.Pid
+	host, _ := os.Hostname()
+	for _, tc := range []struct {
+		name     string
+		pid      int
+		host     string
+		takeOver bool
+	}{
+		{"dead process here", dead, host, true},
+		{"live process here", os.Getppid(), host, false},
+		{"other host", dead, "elsewhere.example", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			now := time.Now().UTC()
+			rec, _ := json.Marshal(lockRecord{Owner: "killed run", Host: tc.host, PID: tc.pid, Token: "t", Since: now, Refreshed: now})
+			store := &memLocks{data: rec, version: 1}
+			l, err := Acquire(context.Background(), store, "next run", time.Hour)
+			if tc.takeOver {
+				if err != nil {
+					t.Fatalf("Acquire: %v", err)
+				}
+				l.Release(context.Background())
+				return
+			}
+			var le *LockedError
+			if !errors.As(err, &le) || le.Owner != "killed run" {
+				t.Fatalf("Acquire = %v, want locked by the killed run", err)
+			}
+		})
 	}
 }
