@@ -199,7 +199,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Notifications: a.store,
 		Status:        a.status,
 		Maintenances:  a.store,
-		Backups:       a.backups,
+		Backups:       a.backups.service,
 		StatusPages:   func() []*status.Page { return *a.pages.Load() },
 	})
 	if err != nil {
@@ -283,7 +283,6 @@ func (a *App) Start(ctx context.Context) error {
 	a.wg.Go(func() { a.pruneLoop(bg) })
 	a.wg.Go(func() { a.outbox.Run(bg) })
 	a.wg.Go(func() { a.alerts.Run(bg) })
-	a.backups.ctx.Store(&bg)
 	a.wg.Go(func() { a.backups.service.Run(bg) })
 	a.wg.Go(func() {
 		a.engine.Run(bg, func(ctx context.Context) {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"sync/atomic"
-	"time"
 
 	"vigie/internal/backup"
 	"vigie/internal/config"
@@ -46,18 +45,17 @@ type backups struct {
 	jobs    atomic.Pointer[[]*backup.Job]
 	runner  *backup.Runner
 	service *backup.Service
-	store   backup.Store
-	// ctx is the server's background context once it runs: runs started from the UI or
-	// API outlive their request, not the server.
-	ctx atomic.Pointer[context.Context]
 }
+
+// Jobs are the jobs of the running configuration.
+func (b *backups) Jobs() []*backup.Job { return *b.jobs.Load() }
 
 func (a *App) newBackups(cfg *config.Config) error {
 	jobs, err := BuildBackupJobs(cfg)
 	if err != nil {
 		return err
 	}
-	b := &backups{store: a.store}
+	b := &backups{}
 	b.jobs.Store(&jobs)
 	var keys backup.Keys
 	if len(jobs) > 0 {
@@ -102,48 +100,4 @@ func (a *App) observeBackup(h backup.Health) {
 	if err := a.alerts.Observe(context.Background(), monitor.Event{Monitor: h.Check, At: h.At, State: state, Reason: h.Reason}, def); err != nil {
 		a.log.Error("recording a backup alert failed", "check", h.Check, "err", err)
 	}
-}
-
-// Jobs are the jobs of the running configuration.
-func (b *backups) Jobs() []*backup.Job { return *b.jobs.Load() }
-
-// Job finds a job by name.
-func (b *backups) Job(name string) *backup.Job {
-	for _, j := range b.Jobs() {
-		if j.Name == name {
-			return j
-		}
-	}
-	return nil
-}
-
-func (b *backups) Runs(ctx context.Context, job, kind string, limit int) ([]backup.Run, error) {
-	return b.store.BackupRuns(ctx, job, kind, limit)
-}
-
-func (b *backups) Next(job, kind string) time.Time { return b.service.Next(job, kind) }
-func (b *backups) Running(job string) string       { return b.service.Running(job) }
-
-// Trigger starts a run now in the background; backup.ErrBusy when one is going on.
-func (b *backups) Trigger(ctx context.Context, job *backup.Job, kind string) error {
-	if bg := b.ctx.Load(); bg != nil {
-		ctx = *bg
-	} else {
-		ctx = context.WithoutCancel(ctx)
-	}
-	return b.service.Go(ctx, job, kind)
-}
-
-// Snapshots lists the job's snapshots on one of its targets.
-func (b *backups) Snapshots(ctx context.Context, job *backup.Job, targetName string) ([]backup.Snapshot, error) {
-	spec, err := job.Target(targetName)
-	if err != nil {
-		return nil, err
-	}
-	t, err := spec.Open(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer t.Close()
-	return backup.List(ctx, t, job.Location())
 }

@@ -46,6 +46,8 @@ type Service struct {
 	next     map[string]time.Time // "backup/<job>" or "drill/<job>" -> next start
 	reported map[string]Health
 	wg       sync.WaitGroup
+	// base is Run's context: runs started on demand outlive the request that asked.
+	base context.Context
 }
 
 // NewService returns a service; call Run to start it.
@@ -58,6 +60,9 @@ var ErrBusy = errs.E(errs.Conflict, "the job is already running")
 
 // Run ticks every few seconds until ctx ends, then waits for the runs it started.
 func (s *Service) Run(ctx context.Context) {
+	s.mu.Lock()
+	s.base = ctx
+	s.mu.Unlock()
 	if n, err := s.opts.Store.InterruptRuns(ctx, s.opts.Clock.Now()); err != nil {
 		s.opts.Logger.Error("marking interrupted backup runs failed", "err", err)
 	} else if n > 0 {
@@ -123,6 +128,38 @@ func (s *Service) startIfDue(ctx context.Context, job *Job, kind string, sched i
 	}()
 }
 
+// Jobs are the jobs of the running configuration.
+func (s *Service) Jobs() []*Job { return s.opts.Jobs() }
+
+// Job finds a job by name; nil when there is none.
+func (s *Service) Job(name string) *Job {
+	for _, j := range s.opts.Jobs() {
+		if j.Name == name {
+			return j
+		}
+	}
+	return nil
+}
+
+// Runs lists a job's recorded runs of one kind (both when kind is empty), newest first.
+func (s *Service) Runs(ctx context.Context, job, kind string, limit int) ([]Run, error) {
+	return s.opts.Store.BackupRuns(ctx, job, kind, limit)
+}
+
+// Snapshots lists the job's snapshots on one of its targets, oldest first.
+func (s *Service) Snapshots(ctx context.Context, job *Job, targetName string) ([]Snapshot, error) {
+	spec, err := job.Target(targetName)
+	if err != nil {
+		return nil, err
+	}
+	t, err := spec.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer t.Close()
+	return List(ctx, t, job.Location())
+}
+
 // Next is when the job's backup (or drill) starts next, zero when it has no schedule or the
 // service has not looked at it yet.
 func (s *Service) Next(job, kind string) time.Time {
@@ -147,12 +184,20 @@ func (s *Service) Start(ctx context.Context, job *Job, kind string) (*Run, error
 	return s.run(ctx, job, kind)
 }
 
-// Go starts the job or its drill in the background and returns at once: ErrBusy when the
-// job is already running. The health check follows when it ends.
-func (s *Service) Go(ctx context.Context, job *Job, kind string) error {
+// Trigger starts the job or its drill in the background and returns at once: ErrBusy when
+// the job is already running. The run lives as long as the service, not as ctx (a request);
+// the health check follows when it ends.
+func (s *Service) Trigger(ctx context.Context, job *Job, kind string) error {
 	if err := s.reserve(job, kind); err != nil {
 		return err
 	}
+	s.mu.Lock()
+	if s.base != nil {
+		ctx = s.base
+	} else {
+		ctx = context.WithoutCancel(ctx)
+	}
+	s.mu.Unlock()
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()

@@ -329,14 +329,18 @@ type targetView struct {
 	Result    *backup.TargetResult // from the last run
 }
 
-const snapshotsShown = 30
+const snapshotsShown = 10
 
 type backupPageData struct {
 	backupRow
 	Chart   template.HTML
+	Recent  []backup.Run // the runs listed, newest first
 	Drills  []backup.Run
 	Targets []targetView
 }
+
+// runsListed is how many runs the job page lists; its chart shows more.
+const runsListed = 15
 
 func (s *Server) backupPage(w http.ResponseWriter, r *http.Request) error {
 	return s.renderBackup(w, r, http.StatusOK, "", "")
@@ -351,7 +355,10 @@ func (s *Server) renderBackup(w http.ResponseWriter, r *http.Request, status int
 	if err != nil {
 		return err
 	}
-	data := backupPageData{backupRow: s.backupRow(js), Chart: sizeTrend(js.Runs, 720, 160, true)}
+	data := backupPageData{backupRow: s.backupRow(js), Chart: sizeTrend(js.Runs, 720, 160, true), Recent: js.Runs[:min(len(js.Runs), runsListed)]}
+	if kind := r.URL.Query().Get("started"); notice == "" && (kind == backup.KindBackup || kind == backup.KindDrill) {
+		notice = "The " + kind + " has started; this page shows it once it ends."
+	}
 	if data.Drills, err = s.Backups.Runs(r.Context(), j.Name, backup.KindDrill, 10); err != nil {
 		return err
 	}
@@ -414,14 +421,14 @@ func sizeTrend(runs []backup.Run, w, h int, big bool) template.HTML {
 	if len(runs) == 0 {
 		return template.HTML(fmt.Sprintf(`<svg class="spark" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-label="no runs yet"><line class="axis" x1="0" y1="%d" x2="%d" y2="%d"/></svg>`, w, h, w, h, h-1, w, h-1))
 	}
-	left, bottom := 0, 0
+	left, top, bottom := 0, 1, 0
 	if big {
-		left, bottom = 64, 18
+		left, top, bottom = 64, 8, 18
 	}
 	n := max(len(runs), 12)
 	step := float64(w-left) / float64(n)
 	bw := max(step*0.7, 1)
-	plotH := float64(h - bottom - 2)
+	plotH := float64(h - top - bottom - 1)
 	var b strings.Builder
 	class := "spark trend"
 	if big {
@@ -430,7 +437,7 @@ func sizeTrend(runs []backup.Run, w, h int, big bool) template.HTML {
 	fmt.Fprintf(&b, `<svg class="%s" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-label="%s">`, class, w, h, w, h, label)
 	if big && peak > 0 {
 		for _, f := range []float64{0, 0.5, 1} {
-			y := 1 + plotH*(1-f)
+			y := float64(top) + plotH*(1-f)
 			fmt.Fprintf(&b, `<line class="grid" x1="%d" y1="%.1f" x2="%d" y2="%.1f"/><text class="label" x="%d" y="%.1f" text-anchor="end">%s</text>`,
 				left, y, w, y, left-6, y+4, human.Bytes(int64(f*float64(peak))))
 		}
@@ -442,11 +449,11 @@ func sizeTrend(runs []backup.Run, w, h int, big bool) template.HTML {
 		switch {
 		case r.Status == backup.StatusFailed:
 			fmt.Fprintf(&b, `<rect class="failed" x="%.1f" y="%.1f" width="%.1f" height="%.1f"><title>%s</title></rect>`,
-				x, plotH-3, bw, 4.0, template.HTMLEscapeString(what+" — "+r.Error))
+				x, float64(top)+plotH-4, bw, 4.0, template.HTMLEscapeString(what+" — "+r.Error))
 		case peak > 0:
 			bh := max(plotH*float64(r.Size)/float64(peak), 2)
 			fmt.Fprintf(&b, `<rect class="%s" x="%.1f" y="%.1f" width="%.1f" height="%.1f"><title>%s</title></rect>`,
-				r.Status, x, 1+plotH-bh, bw, bh, template.HTMLEscapeString(what))
+				r.Status, x, float64(top)+plotH-bh, bw, bh, template.HTMLEscapeString(what))
 		}
 	}
 	if big {

@@ -40,6 +40,7 @@ func parseTemplates(now func() time.Time) (map[string]*template.Template, error)
 		"ms":    shortDuration,
 		"human": human.Duration,
 		"bytes": human.Bytes,
+		"sub":   func(a, b int) int { return a - b },
 		"list":  func(v ...string) []string { return v },
 		// Status pages: a level's class, words and mark (never colour alone).
 		"levelClass": levelClass,

@@ -45,7 +45,8 @@ type env struct {
 	store  *store.Store
 }
 
-func newEnv(t *testing.T, useTLS bool) *env {
+// newEnv serves the web with a fresh SQLite store; with lets a test add its own options.
+func newEnv(t *testing.T, useTLS bool, with ...func(*env, *web.Options)) *env {
 	t.Helper()
 	db := storetest.OpenSQLite(t)
 	e := &env{t: t, clock: clock.NewFake(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)), logs: &testutil.LogBuffer{}, store: db.Store}
@@ -57,7 +58,7 @@ func newEnv(t *testing.T, useTLS bool) *env {
 	}
 	reg := prometheus.NewRegistry()
 	e.reload = func(context.Context) error { return nil }
-	e.srv, err = web.New(web.Options{
+	opts := web.Options{
 		Auth: e.auth, Health: db.Store, Logger: log, Clock: e.clock, Registry: reg, Gatherer: reg,
 		Build: web.Build{Version: "test", Commit: "abc", GoVersion: "go"}, ConfigPath: "test.yaml",
 		// Loopback is a trusted proxy here so tests can pose as other clients with X-Forwarded-For.
@@ -69,7 +70,11 @@ func newEnv(t *testing.T, useTLS bool) *env {
 		Alerts: alertsAdapter{Engine: alert.NewEngine(alert.Options{Store: db.Store, Clock: e.clock, Logger: log}),
 			Store: db.Store, signer: alert.NewSigner(db.Store)},
 		Notifications: db.Store,
-	})
+	}
+	for _, w := range with {
+		w(e, &opts)
+	}
+	e.srv, err = web.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -171,8 +171,12 @@ func (m *memLocks) replace(version string, data []byte) error {
 	return nil
 }
 
-func (m *memLocks) RefreshLock(_ context.Context, v string, data []byte) error  { return m.replace(v, data) }
-func (m *memLocks) TakeOverLock(_ context.Context, v string, data []byte) error { return m.replace(v, data) }
+func (m *memLocks) RefreshLock(_ context.Context, v string, data []byte) error {
+	return m.replace(v, data)
+}
+func (m *memLocks) TakeOverLock(_ context.Context, v string, data []byte) error {
+	return m.replace(v, data)
+}
 func (m *memLocks) RemoveLock(_ context.Context, v string) error {
 	if v != strconv.Itoa(m.version) {
 		return ErrLockLost
