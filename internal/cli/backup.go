@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -59,9 +60,17 @@ type backupOpts struct {
 	signingKey bool // sign: load the key, creating it on first use
 }
 
+// backupMemoryLimit is the Go heap a backup command aims to stay under (unless GOMEMLIMIT
+// says otherwise). A run keeps about 60 MiB live whatever the data size (compression frames,
+// the manifest's entries); by default the collector would let the heap double that first.
+const backupMemoryLimit = 96 << 20
+
 // withBackups is the body of a backup command.
 func withBackups(env Env, f *rootFlags, o backupOpts, fn func(ctx context.Context, be *backupEnv, args []string) error) func(*cobra.Command, []string) error {
 	return run(func(cmd *cobra.Command, args []string) error {
+		if _, set := env.LookupEnv("GOMEMLIMIT"); !set {
+			defer debug.SetMemoryLimit(debug.SetMemoryLimit(backupMemoryLimit))
+		}
 		cfg, err := config.Load(f.configPath, env.LookupEnv)
 		if err != nil {
 			return err
