@@ -1,8 +1,7 @@
 // Package snapshot writes and reads vigie's backup objects: one stream made of
 // entries -> tar -> zstd -> encryption (age or OpenPGP) to the instance's public keys, plus a
 // manifest (JSON, zstd-compressed), encrypted to the same keys and signed with the server's
-// ed25519 key, which lists
-// every entry with its SHA-256 and the SHA-256 of the encrypted object.
+// ed25519 key, which lists every entry with its SHA-256 and the SHA-256 of the encrypted object.
 //
 // The format is deliberately the one plain tools read, so that a snapshot restores without vigie:
 //
