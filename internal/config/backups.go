@@ -145,6 +145,18 @@ type PathsSource struct {
 	OneFileSystem bool     `yaml:"one_file_system"`
 }
 
+// complete makes relative roots relative to the main file, keeping a trailing slash (which
+// says: follow a symlinked root).
+func (p *PathsSource) complete(dir string) {
+	for i, root := range p.Roots {
+		abs := resolvePath(dir, root)
+		if strings.HasSuffix(root, "/") && !strings.HasSuffix(abs, "/") {
+			abs += "/"
+		}
+		p.Roots[i] = abs
+	}
+}
+
 // PostgresSource is a pg_dump of one database.
 type PostgresSource struct {
 	DSN       Secret   `yaml:"dsn"`
@@ -180,6 +192,11 @@ type RedisSource struct {
 type SQLiteSource struct {
 	Path    string `yaml:"path"`
 	TempDir string `yaml:"temp_dir"`
+}
+
+func (s *SQLiteSource) complete(dir string) {
+	s.Path = resolvePath(dir, s.Path)
+	s.TempDir = resolvePath(dir, s.TempDir)
 }
 
 // MongoDBSource is a mongodump archive.
@@ -292,6 +309,8 @@ type LocalTarget struct {
 	Dir string `yaml:"dir"`
 }
 
+func (l *LocalTarget) complete(dir string) { l.Dir = resolvePath(dir, l.Dir) }
+
 // SFTPTarget is a directory on an SSH server.
 type SFTPTarget struct {
 	Address     string   `yaml:"address"` // host:port
@@ -398,8 +417,8 @@ func (t *BackupTarget) Validate(v *Validator) {
 	}
 	switch t.Type {
 	case "local":
-		if !strings.HasPrefix(t.Local.Dir, "/") {
-			v.Errorf("local.dir", "must be an absolute directory, got %s", quote(t.Local.Dir))
+		if t.Local.Dir == "" {
+			v.Errorf("local.dir", "is required: the directory the snapshots go to")
 		}
 	case "sftp":
 		s := t.SFTP
