@@ -328,13 +328,15 @@ func TestDeadLinkFailsInsteadOfHanging(t *testing.T) {
 	proxy := newFreezingProxy(t, srv.addr)
 	cfg := srv.config(t.TempDir())
 	cfg.Addr = proxy.l.Addr().String()
-	cfg.Timeout = 300 * time.Millisecond
+	// Long enough for a loaded CI machine to answer keepalives in time, short enough to show
+	// that a dead link fails in seconds.
+	cfg.Timeout = 1500 * time.Millisecond
 	tg, err := Dial(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tg.Close()
-	time.Sleep(time.Second) // keepalives pass while the link is alive
+	time.Sleep(2 * cfg.Timeout) // keepalives pass while the link is alive
 	if _, err := tg.Put(t.Context(), "before", bytes.NewReader([]byte("x"))); err != nil {
 		t.Fatalf("Put on a live link: %v", err)
 	}
