@@ -546,3 +546,40 @@ func TestDefaultPorts(t *testing.T) {
 		}
 	}
 }
+
+// A notice to a status page's subscriber comes rendered: it is sent as it is, with the
+// headers that give mail clients a one-click unsubscribe button (RFC 2369, RFC 8058).
+func TestNoticeComesRenderedWithUnsubscribeHeaders(t *testing.T) {
+	p := newPKI(t)
+	be := &backend{}
+	n := newNotifier(t, p, Options{TLS: TLSNone, Port: startServer(t, TLSNone, p, be), To: []string{"reader@example.net"}})
+	unsubscribe := "https://status.example.org/status/acme/unsubscribe/u42.1800000000.sig"
+	m := notify.Message{Key: "notice-1", GroupKey: "maintenance/7", Kind: notify.KindNotice, Severity: notify.SeverityInfo,
+		Title: "[Acme status] Scheduled maintenance: Database upgrade", Text: "Plain words.\nUnsubscribe: " + unsubscribe + "\n",
+		HTML: "<!DOCTYPE html><p>Rendered by the sender</p>", SentAt: started,
+		Notice: &notify.Notice{Event: "maintenance_scheduled", Page: "acme", UnsubscribeURL: unsubscribe}}
+	if err := notifyCtx(t, n, m); err != nil {
+		t.Fatal(err)
+	}
+	pm := parse(t, be.messages()[0].data)
+	if pm.text != m.Text || pm.html != m.HTML {
+		t.Fatalf("the rendered parts were changed:\ntext %q\nhtml %q", pm.text, pm.html)
+	}
+	for name, want := range map[string]string{
+		"List-Unsubscribe":      "<" + unsubscribe + ">",
+		"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+		"X-Vigie-Kind":          "notice",
+		"Subject":               m.Title,
+	} {
+		if got := pm.header.Get(name); got != want {
+			t.Errorf("%s: %q, want %q", name, got, want)
+		}
+	}
+	// An alert has no list to leave.
+	if err := notifyCtx(t, n, firingMessage()); err != nil {
+		t.Fatal(err)
+	}
+	if h := parse(t, be.messages()[1].data).header.Get("List-Unsubscribe"); h != "" {
+		t.Errorf("an alert carries List-Unsubscribe %q", h)
+	}
+}
