@@ -2,6 +2,7 @@ package status
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -152,4 +153,23 @@ func (m *Maintenance) Current(now time.Time, loc *time.Location) (sla.Window, st
 // Covers reports whether the maintenance concerns the component.
 func (m *Maintenance) Covers(component string) bool {
 	return slices.Contains(m.Components, component)
+}
+
+// Repeats says in words how the maintenance recurs ("every Sunday at 02:00 Europe/Paris"),
+// or gives its expression when that is not easy; empty for a one-off window. An RRULE
+// without a time of day repeats at the first window's, so that time is told too.
+func (m *Maintenance) Repeats(loc *time.Location) string {
+	if m.Recurrence == "" {
+		return ""
+	}
+	text := schedule.Describe(m.Recurrence, loc)
+	upper := strings.ToUpper(m.Recurrence)
+	if text == m.Recurrence && strings.Contains(upper, "FREQ=") && !strings.Contains(upper, "BYHOUR") && !strings.Contains(upper, "BYMINUTE") {
+		start := m.StartsAt.In(loc)
+		withTime := fmt.Sprintf("%s;BYHOUR=%d;BYMINUTE=%d", strings.TrimSuffix(m.Recurrence, ";"), start.Hour(), start.Minute())
+		if described := schedule.Describe(withTime, loc); described != withTime {
+			return described
+		}
+	}
+	return text
 }

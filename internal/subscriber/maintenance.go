@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"vigie/internal/human"
-	"vigie/internal/schedule"
 	"vigie/internal/status"
 )
 
@@ -25,21 +24,11 @@ func (s *Service) Wake() {
 	}
 }
 
-// Run sends maintenance notices as they come due, and deletes expired unconfirmed
-// subscriptions, until ctx ends.
+// Run calls RunOnce every NoticeInterval, and when woken, until ctx ends.
 func (s *Service) Run(ctx context.Context) {
 	t := time.NewTicker(NoticeInterval)
 	defer t.Stop()
-	var pruned time.Time
 	for {
-		if now := s.opts.Clock.Now(); now.Sub(pruned) >= pruneEvery || now.Before(pruned) {
-			if n, err := s.opts.Store.DeleteUnconfirmedSubscribers(ctx, now.Add(-ConfirmWithin)); err != nil && ctx.Err() == nil {
-				s.opts.Logger.Warn("deleting expired subscriptions failed", "err", err)
-			} else if n > 0 {
-				s.opts.Logger.Info("unconfirmed subscriptions expired", "count", n)
-			}
-			pruned = now
-		}
 		if _, err := s.RunOnce(ctx); err != nil && ctx.Err() == nil {
 			s.opts.Logger.Warn("sending maintenance notices failed", "err", err)
 		}
@@ -55,12 +44,23 @@ func (s *Service) Run(ctx context.Context) {
 // RunOnce announces every maintenance notice due now that was not announced yet, and returns
 // how many it announced. A notice is recorded after its messages are in the outbox: a crash
 // in between announces it again, and the outbox keeps one message per notice and subscriber,
-// so a restart neither sends a notice twice nor skips one that came due meanwhile.
+// so a restart neither sends a notice twice nor skips one that came due meanwhile. Now and
+// then it also deletes the subscriptions left unconfirmed too long.
 func (s *Service) RunOnce(ctx context.Context) (int, error) {
+	now := s.opts.Clock.Now()
+	if now.Sub(s.prunedAt) >= pruneEvery || now.Before(s.prunedAt) {
+		n, err := s.opts.Store.DeleteUnconfirmedSubscribers(ctx, now.Add(-ConfirmWithin))
+		if err != nil {
+			return 0, err
+		}
+		if n > 0 {
+			s.opts.Logger.Info("unconfirmed subscriptions expired", "count", n)
+		}
+		s.prunedAt = now
+	}
 	if s.opts.Maintenances == nil {
 		return 0, nil
 	}
-	now := s.opts.Clock.Now()
 	ms, err := s.opts.Maintenances.Maintenances(ctx)
 	if err != nil {
 		return 0, err
@@ -131,9 +131,7 @@ func (s *Service) forgetSent(now time.Time) {
 func maintenanceNotice(p *status.Page, m *status.Maintenance, n status.MaintenanceNotice) Notice {
 	out := Notice{Key: n.Key, Event: n.Event, Thread: "maintenance/" + strconv.FormatInt(m.ID, 10),
 		From: n.Window.From, To: n.Window.To, Body: m.Body}
-	if m.Recurrence != "" {
-		out.Repeats = schedule.Describe(m.Recurrence, p.Location)
-	}
+	out.Repeats = m.Repeats(p.Location)
 	switch n.Event {
 	case status.NoticeScheduled:
 		out.Title = "Scheduled maintenance: " + m.Title

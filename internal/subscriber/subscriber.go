@@ -135,6 +135,9 @@ type Service struct {
 	// sent remembers notice keys known to be recorded, so rounds do not ask the store again.
 	sentMu sync.Mutex
 	sent   map[string]time.Time
+	// prunedAt is when RunOnce last deleted expired subscriptions; only Run's goroutine
+	// (or a test driving RunOnce) touches it.
+	prunedAt time.Time
 }
 
 // linkKeySetting names the stored key that signs confirmation and unsubscribe links.
