@@ -120,7 +120,7 @@ func (s *Server) apiCreateMaintenance(w http.ResponseWriter, r *http.Request) er
 	if err := ms.CreateMaintenance(r.Context(), m); err != nil {
 		return err
 	}
-	s.Status.Invalidate()
+	s.maintenanceChanged()
 	s.Logger.Info("maintenance announced", "id", m.ID, "page", m.Page, "title", m.Title, "by", m.CreatedBy)
 	writeJSON(w, http.StatusCreated, s.toMaintenanceJSON(m))
 	return nil
@@ -184,7 +184,7 @@ func (s *Server) apiMaintenanceUpdate(w http.ResponseWriter, r *http.Request) er
 	if err := ms.AddMaintenanceUpdate(r.Context(), m.ID, u); err != nil {
 		return err
 	}
-	s.Status.Invalidate()
+	s.maintenanceChanged()
 	m.Updates = append(m.Updates, u)
 	writeJSON(w, http.StatusCreated, s.toMaintenanceJSON(m))
 	return nil
@@ -203,7 +203,7 @@ func (s *Server) apiCancelMaintenance(w http.ResponseWriter, r *http.Request) er
 	if err := ms.CancelMaintenance(r.Context(), m.ID, now); err != nil {
 		return err
 	}
-	s.Status.Invalidate()
+	s.maintenanceChanged()
 	m.CancelledAt = now
 	writeJSON(w, http.StatusOK, s.toMaintenanceJSON(m))
 	return nil

@@ -19,6 +19,7 @@ import (
 	"vigie/internal/clock"
 	"vigie/internal/status"
 	"vigie/internal/store"
+	"vigie/internal/subscriber"
 )
 
 //go:embed templates/*.html
@@ -79,6 +80,8 @@ type Options struct {
 	Status       Status
 	StatusPages  func() []*status.Page
 	Maintenances status.MaintenanceStore
+	// Subscribers manages the pages' subscribers and sends their notices; nil when none run.
+	Subscribers *subscriber.Service
 }
 
 // Server holds the handlers. Build it with New and serve Handler().
@@ -166,6 +169,9 @@ func (s *Server) buildRoutes() []route {
 		{"GET /api/v1/maintenances/{id}", api(auth.ScopeRead, s.apiGetMaintenance)},
 		{"POST /api/v1/maintenances/{id}/updates", api(auth.ScopeWrite, s.apiMaintenanceUpdate)},
 		{"POST /api/v1/maintenances/{id}/cancel", api(auth.ScopeWrite, s.apiCancelMaintenance)},
+		{"GET /api/v1/subscribers", api(auth.ScopeAdmin, s.apiListSubscribers)},
+		{"POST /api/v1/subscribers", api(auth.ScopeAdmin, s.apiAddSubscriber)},
+		{"DELETE /api/v1/subscribers/{id}", api(auth.ScopeAdmin, s.apiRemoveSubscriber)},
 		{"GET /api/v1/notifications", api(auth.ScopeRead, s.apiListNotifications)},
 		{"GET /api/v1/notifications/{id}", api(auth.ScopeRead, s.apiGetNotification)},
 		{"POST /api/v1/notifications/{id}/resend", api(auth.ScopeWrite, s.apiResendNotification)},
@@ -187,6 +193,12 @@ func (s *Server) buildRoutes() []route {
 		{"GET /status/{slug}/api/v2/components.json", s.serveAPI(s.statusComponentsJSON)},
 		{"GET /status/{slug}/api/v2/scheduled-maintenances.json", s.serveAPI(s.statusMaintenancesJSON)},
 		{"GET /status/{slug}/badge.svg", uiHandlerFunc(s, s.statusBadge)},
+		// Subscriptions: the form, and the signed links in mails (the token is the credential).
+		{"POST /status/{slug}/subscribe", uiHandlerFunc(s, s.publicSubscribe)},
+		{"GET /status/{slug}/confirm/{token}", uiHandlerFunc(s, s.confirmPage)},
+		{"POST /status/{slug}/confirm/{token}", uiHandlerFunc(s, s.confirmSubmit)},
+		{"GET /status/{slug}/unsubscribe/{token}", uiHandlerFunc(s, s.unsubscribePage)},
+		{"POST /status/{slug}/unsubscribe/{token}", uiHandlerFunc(s, s.unsubscribeSubmit)},
 
 		// Acknowledgement links from messages: the signed token is the credential.
 		{"GET /ack/{token}", uiHandlerFunc(s, s.ackPage)},
@@ -209,6 +221,14 @@ func (s *Server) buildRoutes() []route {
 		{"GET /notifications", ui(s.notificationsPage)},
 		{"GET /notifications/{id}", ui(s.notificationPage)},
 		{"POST /notifications/{id}/resend", ui(s.notificationResend)},
+		{"GET /maintenances", ui(s.maintenancesPage)},
+		{"POST /maintenances", ui(s.maintenancesCreate)},
+		{"GET /maintenances/{id}", ui(s.maintenancePage)},
+		{"POST /maintenances/{id}/updates", ui(s.maintenanceUpdateSubmit)},
+		{"POST /maintenances/{id}/cancel", ui(s.maintenanceCancelSubmit)},
+		{"GET /subscribers", ui(s.subscribersPage)},
+		{"POST /subscribers", ui(s.subscribersAdd)},
+		{"POST /subscribers/{id}/delete", ui(s.subscribersRemove)},
 		{"GET /users", ui(s.usersPage)},
 		{"POST /users", ui(s.usersCreate)},
 		{"POST /users/{name}/delete", ui(s.usersDelete)},
