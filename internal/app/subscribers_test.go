@@ -352,6 +352,11 @@ func TestWebhookSubscriberGetsSignedNotices(t *testing.T) {
 		t.Fatalf("payload: %s", req.Body)
 	}
 
+	// The secret was shown once: never again in the API or the logs.
+	if list := e.api("GET", "/api/v1/subscribers", e.admin, nil).body; strings.Contains(list, created.Secret) || strings.Contains(e.logs.String(), created.Secret) {
+		t.Fatalf("the webhook's secret shows again:\n%s", list)
+	}
+
 	// Removed, it gets nothing more.
 	if r := e.api("DELETE", fmt.Sprintf("/api/v1/subscribers/%d", created.ID), e.admin, nil); r.code != 204 {
 		t.Fatalf("remove: %d %s", r.code, r.body)
@@ -422,6 +427,17 @@ func TestSubscriberAddressNeverLeaks(t *testing.T) {
 	}
 	for _, path := range []string{"/api/v1/maintenances", "/api/v1/notifications"} {
 		public = append(public, path+": "+e.api("GET", path, e.write, nil).body)
+	}
+	// The outbox shows the messages, without the signed links: they would let whoever reads
+	// the outbox confirm or end someone's subscription.
+	var outbox struct{ Notifications []struct{ ID int64 } }
+	json.Unmarshal([]byte(e.api("GET", "/api/v1/notifications", e.write, nil).body), &outbox)
+	for _, n := range outbox.Notifications {
+		detail := e.api("GET", fmt.Sprintf("/api/v1/notifications/%d", n.ID), e.write, nil).body
+		if strings.Contains(detail, "/confirm/c") || strings.Contains(detail, "/unsubscribe/u") || !strings.Contains(detail, "(signed link)") {
+			t.Errorf("notification %d shows a signed link:\n%s", n.ID, detail)
+		}
+		public = append(public, "notification: "+detail)
 	}
 	public = append(public, "logs: "+e.logs.String())
 	for _, p := range public {

@@ -24,7 +24,7 @@ import (
 var ctx = context.Background()
 
 type fixture struct {
-	t     *testing.T
+	t     testing.TB
 	store *store.Store
 	clock *clock.Fake
 	page  *status.Page
@@ -32,7 +32,7 @@ type fixture struct {
 	logs  *testutil.LogBuffer
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	loc, err := time.LoadLocation("Europe/Paris")
 	if err != nil {
@@ -97,7 +97,7 @@ func (f *fixture) subscribe(address string, components ...string) *subscriber.Su
 }
 
 // token is the last path element of a link.
-func token(t *testing.T, link string) string {
+func token(t testing.TB, link string) string {
 	t.Helper()
 	if link == "" {
 		t.Fatal("no link")
@@ -387,4 +387,37 @@ func TestRecipient(t *testing.T) {
 	if _, err := f.svc.Recipient(ctx, sub.Receiver()); !errors.Is(err, notify.ErrGone) || strings.Contains(err.Error(), "frank") {
 		t.Fatalf("a removed subscriber: %v", err)
 	}
+}
+
+// No made-up token opens a subscription, whatever its shape; the real ones still do.
+func FuzzLinkTokens(f *testing.F) {
+	fx := newFixture(f)
+	if err := fx.svc.Subscribe(ctx, fx.page, "fuzz@example.net", nil, "192.0.2.1"); err != nil {
+		f.Fatal(err)
+	}
+	sub, _ := fx.store.SubscriberByAddress(ctx, "acme", subscriber.KindEmail, "fuzz@example.net")
+	m := fx.last(sub.Receiver())
+	confirm, unsubscribe := m.Notice.ConfirmURL, m.Notice.UnsubscribeURL
+	real := map[string]bool{confirm[strings.LastIndexByte(confirm, '/')+1:]: true, unsubscribe[strings.LastIndexByte(unsubscribe, '/')+1:]: true}
+	for tok := range real {
+		f.Add(tok)
+		f.Add(tok[:len(tok)-1] + "A")
+	}
+	f.Add("c1.9999999999.")
+	f.Add("u-1.0.x")
+	f.Add("c1..")
+	f.Fuzz(func(t *testing.T, tok string) {
+		for _, check := range []func() (*subscriber.Subscriber, error){
+			func() (*subscriber.Subscriber, error) { return fx.svc.CheckConfirm(ctx, fx.page, tok) },
+			func() (*subscriber.Subscriber, error) { return fx.svc.CheckUnsubscribe(ctx, fx.page, tok) },
+		} {
+			got, err := check()
+			if err == nil && !real[tok] {
+				t.Fatalf("token %q opened subscription %+v", tok, got)
+			}
+			if err != nil && !errs.Is(err, errs.NotFound) {
+				t.Fatalf("token %q: %v, want not found", tok, err)
+			}
+		}
+	})
 }
