@@ -12,10 +12,10 @@ import (
 
 	"vigie/internal/app"
 	"vigie/internal/errs"
+	"vigie/internal/human"
 	"vigie/internal/status"
 	"vigie/internal/status/sla"
 	"vigie/internal/store"
-	"vigie/internal/subscriber"
 )
 
 func newMaintenanceCmd(env Env, f *rootFlags) *cobra.Command {
@@ -141,7 +141,7 @@ func newMaintenanceScheduleCmd(env Env, f *rootFlags) *cobra.Command {
 // describeWindow says when a maintenance happens next (or did), in its page's zone.
 func describeWindow(m *status.Maintenance, p *status.Page) string {
 	w, state := m.Current(time.Now(), p.Location)
-	out := strings.ReplaceAll(state, "_", " ") + ", " + subscriber.Window(w.From, w.To, p.Location)
+	out := strings.ReplaceAll(state, "_", " ") + ", " + human.Window(w.From, w.To, p.Location)
 	if r := m.Repeats(p.Location); r != "" {
 		out += ", repeats " + r
 	}
@@ -201,7 +201,7 @@ func newMaintenanceListCmd(env Env, f *rootFlags) *cobra.Command {
 			fmt.Fprintln(tw, "ID\tPAGE\tSTATE\tWINDOW\tTITLE\tAFFECTS\tREPEATS")
 			for _, r := range rows {
 				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.m.ID, r.m.Page, strings.ReplaceAll(r.state, "_", " "),
-					subscriber.Window(r.w.From, r.w.To, r.p.Location), r.m.Title, strings.Join(r.m.Components, ","), r.m.Repeats(r.p.Location))
+					human.Window(r.w.From, r.w.To, r.p.Location), r.m.Title, strings.Join(r.m.Components, ","), r.m.Repeats(r.p.Location))
 			}
 			return tw.Flush()
 		}),

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"html/template"
 	"strings"
-	"time"
 
 	"vigie/internal/human"
 	"vigie/internal/notify"
@@ -36,7 +35,7 @@ func newMailView(p *status.Page, sub *Subscriber, n Notice, notice *notify.Notic
 		}
 	}
 	if !n.From.IsZero() {
-		v.Facts = append(v.Facts, fact{"When", Window(n.From, n.To, p.Location)})
+		v.Facts = append(v.Facts, fact{"When", human.Window(n.From, n.To, p.Location)})
 	}
 	if n.Repeats != "" {
 		v.Facts = append(v.Facts, fact{"Repeats", n.Repeats})
@@ -48,7 +47,7 @@ func newMailView(p *status.Page, sub *Subscriber, n Notice, notice *notify.Notic
 		v.Facts = append(v.Facts, fact{"Affects", strings.Join(notice.Components, ", ")})
 	}
 	for _, m := range n.Moments {
-		v.Facts = append(v.Facts, fact{m.Label, Time(m.At, p.Location)})
+		v.Facts = append(v.Facts, fact{m.Label, human.Time(m.At, p.Location)})
 	}
 	if notice.ConfirmURL != "" {
 		v.Action = &link{"Confirm my subscription", notice.ConfirmURL}
@@ -98,35 +97,6 @@ func (v mailView) html() (string, error) {
 	var b bytes.Buffer
 	err := mailTemplate.Execute(&b, v)
 	return b.String(), err
-}
-
-// Time writes t in the page's zone with the zone named: "Sun 29 Nov 2026 02:00 CET (Europe/Paris)".
-func Time(t time.Time, loc *time.Location) string {
-	return t.In(loc).Format("Mon 2 Jan 2006 15:04 MST") + zoneSuffix(t, loc)
-}
-
-// Window writes a span in the page's zone with the zone named and its length:
-// "Sun 29 Nov 2026 02:00 – 03:00 CET (Europe/Paris), 1 h".
-func Window(from, to time.Time, loc *time.Location) string {
-	f, t := from.In(loc), to.In(loc)
-	var s string
-	switch {
-	case f.Format("2006-01-02 MST") == t.Format("2006-01-02 MST"):
-		s = f.Format("Mon 2 Jan 2006 15:04") + " – " + t.Format("15:04 MST")
-	case f.Format("2006-01-02") == t.Format("2006-01-02"):
-		s = f.Format("Mon 2 Jan 2006 15:04 MST") + " – " + t.Format("15:04 MST")
-	default:
-		s = f.Format("Mon 2 Jan 2006 15:04 MST") + " – " + t.Format("Mon 2 Jan 2006 15:04 MST")
-	}
-	return s + zoneSuffix(from, loc) + ", " + human.Duration(to.Sub(from))
-}
-
-// zoneSuffix names the zone when its abbreviation does not ("CET" could be several places).
-func zoneSuffix(t time.Time, loc *time.Location) string {
-	if abbr, _ := t.In(loc).Zone(); abbr == loc.String() {
-		return ""
-	}
-	return " (" + loc.String() + ")"
 }
 
 // mailTemplate uses tables and inline styles only: mail clients drop <style> blocks and most

@@ -32,7 +32,7 @@ func (s *Server) maintenanceRow(m *status.Maintenance) maintenanceRow {
 	}
 	w, state := m.Current(s.Clock.Now(), loc)
 	row.State, row.Repeats = state, m.Repeats(loc)
-	row.Window = subscriber.Window(w.From, w.To, loc)
+	row.Window = human.Window(w.From, w.To, loc)
 	return row
 }
 

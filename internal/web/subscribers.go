@@ -79,16 +79,22 @@ func (s *Server) subscriberQuery(r *http.Request) (subscriber.Query, error) {
 	return q, nil
 }
 
-func (s *Server) apiListSubscribers(w http.ResponseWriter, r *http.Request) error {
+// listSubscribers lists the subscribers the request's ?page=, ?q= and ?limit= select.
+func (s *Server) listSubscribers(r *http.Request) ([]subscriber.Subscriber, subscriber.Query, error) {
 	svc, err := s.subscribersOrNotFound()
 	if err != nil {
-		return err
+		return nil, subscriber.Query{}, err
 	}
 	q, err := s.subscriberQuery(r)
 	if err != nil {
-		return err
+		return nil, q, err
 	}
 	subs, err := svc.List(r.Context(), q)
+	return subs, q, err
+}
+
+func (s *Server) apiListSubscribers(w http.ResponseWriter, r *http.Request) error {
+	subs, _, err := s.listSubscribers(r)
 	if err != nil {
 		return err
 	}
@@ -186,15 +192,7 @@ func (s *Server) subscribersPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) renderSubscribers(w http.ResponseWriter, r *http.Request, code int, form webhookForm, created *subscriberJSON, msg, notice string) error {
-	svc, err := s.subscribersOrNotFound()
-	if err != nil {
-		return err
-	}
-	q, err := s.subscriberQuery(r)
-	if err != nil {
-		return err
-	}
-	subs, err := svc.List(r.Context(), q)
+	subs, q, err := s.listSubscribers(r)
 	if err != nil {
 		return err
 	}

@@ -57,7 +57,7 @@ func TestBrowserPublicSubscribe(t *testing.T) {
 	shots.take(ctx, "30-status-subscribe", desktopWidth)
 	must("subscribe", chromedp.Do(ctx,
 		chromedp.Click(css(`#subscribe button[type="submit"]`)),
-		chromedp.WaitVisible(css(`.panel`)),
+		chromedp.WaitVisible(css(`.panel[role="status"]`)),
 	))
 	if h := text(".panel h2"); h != "Check your inbox" {
 		t.Fatalf("after subscribing: %q", h)
@@ -233,10 +233,15 @@ func TestBrowserMaintenanceAndSubscribersAdmin(t *testing.T) {
 		t.Fatalf("subscribers: %q", s)
 	}
 	shots.take(ctx, "39-subscribers", desktopWidth)
-	must("search and remove", chromedp.Do(ctx,
+	must("search", chromedp.Do(ctx,
 		chromedp.SendKeys(css(`input[name="q"]`), "bert"),
 		chromedp.Click(css(`form.search button`)),
-		chromedp.WaitVisible(css(`form[action$="/delete"]`)),
+		chromedp.WaitVisible(css(`input[name="q"][value="bert"]`)),
+	))
+	if s := text("main table"); !strings.Contains(s, "bert@example.org") || strings.Contains(s, "ann@") {
+		t.Fatalf("search for bert: %q", s)
+	}
+	must("remove", chromedp.Do(ctx,
 		chromedp.Click(css(`form[action$="/delete"] button`)),
 		chromedp.WaitVisible(css(`.flash.ok`)),
 	))
