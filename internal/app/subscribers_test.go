@@ -300,9 +300,9 @@ func TestWebhookSubscriberGetsSignedNotices(t *testing.T) {
 		t.Fatalf("a write token added a subscriber: %d %s", r.code, r.body)
 	}
 	for body, want := range map[string]string{
-		`{"page": "acme", "url": "ftp://x"}`: "http or https",
-		`{"page": "nope", "url": "` + hook.URL + `"}`:                       "no status page",
-		`{"page": "acme", "url": "` + hook.URL + `", "secret": "short"}`:    "at least 16",
+		`{"page": "acme", "url": "ftp://x"}`:                               "http or https",
+		`{"page": "nope", "url": "` + hook.URL + `"}`:                      "no status page",
+		`{"page": "acme", "url": "` + hook.URL + `", "secret": "short"}`:   "at least 16",
 		`{"page": "acme", "url": "` + hook.URL + `", "components": ["x"]}`: `has no component`,
 	} {
 		if r := e.do("POST", "/api/v1/subscribers", e.admin, "application/json", body); r.code != 400 || !strings.Contains(r.body, want) {
