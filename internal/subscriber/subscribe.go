@@ -72,7 +72,9 @@ func (s *Service) Subscribe(ctx context.Context, p *status.Page, address string,
 	}
 	sub := &Subscriber{Page: p.Slug, Kind: KindEmail, Address: addr, Components: components, Nonce: nonce(),
 		CreatedBy: Public, CreatedAt: now}
-	if err := s.opts.Store.CreateSubscriber(ctx, sub); err != nil {
+	if err := s.opts.Store.CreateSubscriber(ctx, sub); errs.Is(err, errs.Conflict) {
+		return nil // a request for the same address just won the race; the answer stays the same
+	} else if err != nil {
 		return err
 	}
 	s.opts.Logger.Info("subscription waiting for confirmation", "page", p.Slug, "subscriber", sub.ID)

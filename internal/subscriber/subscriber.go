@@ -151,6 +151,9 @@ func NewService(o Options) *Service {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	if o.Pages == nil {
+		o.Pages = func() []*status.Page { return nil }
+	}
 	if o.BaseURL == nil {
 		o.BaseURL = func() string { return "" }
 	}
