@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-smtp"
+
 	"vigie/internal/app"
 	"vigie/internal/auth"
 	"vigie/internal/clock"
@@ -36,10 +38,10 @@ type subscriberEnv struct {
 	admin string
 }
 
-func newSubscriberEnv(t *testing.T) *subscriberEnv {
+func newSubscriberEnv(t *testing.T, smtp *mailtest.Backend) *subscriberEnv {
 	t.Helper()
 	loc, _ := time.LoadLocation("Europe/Paris")
-	e := &subscriberEnv{t: t, smtp: &mailtest.Backend{}, clock: clock.NewFake(time.Date(2026, 11, 23, 9, 0, 0, 0, loc))}
+	e := &subscriberEnv{t: t, smtp: smtp, clock: clock.NewFake(time.Date(2026, 11, 23, 9, 0, 0, 0, loc))}
 	port := mailtest.Start(t, e.smtp)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -198,7 +200,7 @@ func (e *subscriberEnv) checkNoticeMail(raw mailtest.Message, m mailtest.Mail, s
 // confirm by the link, then the maintenance mails as the clock moves (scheduled, a day
 // ahead, started, completed), and the one-click unsubscribe.
 func TestSubscriberJourney(t *testing.T) {
-	e := newSubscriberEnv(t)
+	e := newSubscriberEnv(t, &mailtest.Backend{})
 
 	r := e.form("/status/acme/subscribe", url.Values{"email": {"Reader@Example.net"}, "component": {"database"}})
 	if r.code != 200 || !strings.Contains(r.body, "Check your inbox") {
@@ -294,7 +296,7 @@ func (e *subscriberEnv) waitNotice(maintenance int64, event string) {
 // A webhook added by an administrator gets each notice as JSON, signed like the webhook
 // receiver's requests.
 func TestWebhookSubscriberGetsSignedNotices(t *testing.T) {
-	e := newSubscriberEnv(t)
+	e := newSubscriberEnv(t, &mailtest.Backend{})
 	hook := notifytest.NewServer(t)
 	if r := e.api("POST", "/api/v1/subscribers", e.write, map[string]any{"page": "acme", "url": hook.URL}); r.code != 403 {
 		t.Fatalf("a write token added a subscriber: %d %s", r.code, r.body)
@@ -369,7 +371,7 @@ func TestWebhookSubscriberGetsSignedNotices(t *testing.T) {
 // A subscriber's address shows nowhere public, and the public answers are the same whether
 // an address is subscribed or not; links with a forged or expired token are refused.
 func TestSubscriberAddressNeverLeaks(t *testing.T) {
-	e := newSubscriberEnv(t)
+	e := newSubscriberEnv(t, &mailtest.Backend{})
 	const address = "secret.reader@example.net"
 	first := e.api("POST", "/status/acme/subscribe", "", map[string]any{"email": address})
 	if first.code != 202 || !strings.Contains(first.body, `"status": "check_inbox"`) {
@@ -460,5 +462,30 @@ func TestSubscriberAddressNeverLeaks(t *testing.T) {
 	}
 	if bytes.Contains([]byte(e.logs.String()), []byte(parts[2])) {
 		t.Fatal("the logs show a link's signature")
+	}
+}
+
+// A mail server that refuses the address names it in its reply; the outbox and the logs
+// name the subscriber instead.
+func TestDeliveryErrorsHideTheAddress(t *testing.T) {
+	refusing := &mailtest.Backend{RcptErr: &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1},
+		Message: "<Gone.Reader@example.net>: no such mailbox"}}
+	e := newSubscriberEnv(t, refusing)
+	if r := e.form("/status/acme/subscribe", url.Values{"email": {"gone.reader@example.net"}}); r.code != 200 {
+		t.Fatalf("subscribe: %d", r.code)
+	}
+	var failed string
+	deadline := time.Now().Add(15 * time.Second)
+	for !strings.Contains(failed, "550") && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+		failed = e.api("GET", "/api/v1/notifications/1", e.write, nil).body
+	}
+	if !strings.Contains(failed, "subscriber:1") || !strings.Contains(failed, "no such mailbox") {
+		t.Fatalf("the delivery error does not say what went wrong, to whom:\n%s", failed)
+	}
+	for what, text := range map[string]string{"outbox": failed, "logs": e.logs.String()} {
+		if strings.Contains(strings.ToLower(text), "gone.reader") {
+			t.Errorf("the %s show the address:\n%s", what, text)
+		}
 	}
 }
