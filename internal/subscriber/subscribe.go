@@ -51,7 +51,7 @@ func (s *Service) Subscribe(ctx context.Context, p *status.Page, address string,
 	}
 	now := s.opts.Clock.Now()
 	if ok, wait := s.throttle.allow("ip "+ip, requestsPerHour, time.Hour, now); !ok {
-		return &errs.Error{Code: errs.TooManyRequests, Message: "too many subscription requests from your address; try again later", RetryAfter: wait}
+		return &errs.Error{Code: errs.TooManyRequests, Message: "too many subscription requests from your network; try again later", RetryAfter: wait}
 	}
 	if ok, _ := s.throttle.allow("address "+addr, mailsPerDay, 24*time.Hour, now); !ok {
 		s.opts.Logger.Info("subscription request dropped: this address had its messages for the day", "page", p.Slug)

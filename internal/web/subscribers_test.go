@@ -208,3 +208,29 @@ func TestSubscriptionLinksStayOutOfLogs(t *testing.T) {
 		t.Fatalf("the log shows the token or the address, or not the route:\n%s", logs)
 	}
 }
+
+// One client may ask ten times an hour; then 429 with Retry-After, on the page and in JSON.
+func TestSubscribeThrottledPerClient(t *testing.T) {
+	e := newTellEnv(t)
+	b := e.browser()
+	for i := range 10 {
+		if r := b.post("/status/acme/subscribe", url.Values{"email": {"p" + strconv.Itoa(i) + "@example.net"}}); r.status != 200 {
+			t.Fatalf("request %d: %d", i, r.status)
+		}
+	}
+	r := b.post("/status/acme/subscribe", url.Values{"email": {"p10@example.net"}})
+	if r.status != 429 || r.header.Get("Retry-After") == "" || !strings.Contains(r.body, "Too many subscription requests from your network") {
+		t.Fatalf("the eleventh request: %d %v\n%s", r.status, r.header, r.body)
+	}
+	j := api(e.env, "POST", "/status/acme/subscribe", "", map[string]any{"email": "p11@example.net"})
+	if j.status != 429 || j.header.Get("Retry-After") == "" || !strings.Contains(j.body, `"code": "too_many_requests"`) {
+		t.Fatalf("the twelfth, in JSON: %d %v\n%s", j.status, j.header, j.body)
+	}
+	if n := subscriberCount(t, e.store); n != 10 {
+		t.Fatalf("%d subscriptions, want the ten allowed", n)
+	}
+	e.clock.Advance(time.Hour)
+	if r := b.post("/status/acme/subscribe", url.Values{"email": {"p10@example.net"}}); r.status != 200 {
+		t.Fatalf("an hour later: %d", r.status)
+	}
+}
