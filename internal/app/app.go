@@ -27,10 +27,12 @@ import (
 	"vigie/internal/errs"
 	"vigie/internal/monitor"
 	"vigie/internal/notify"
+	"vigie/internal/notify/email"
 	"vigie/internal/status"
 	"vigie/internal/store"
 	"vigie/internal/store/postgres"
 	"vigie/internal/store/sqlite"
+	"vigie/internal/subscriber"
 	"vigie/internal/web"
 )
 
@@ -49,30 +51,32 @@ type Options struct {
 
 // App is a running vigie server.
 type App struct {
-	opts       Options
-	cfg        atomic.Pointer[config.Config]
-	level      *slog.LevelVar
-	log        *slog.Logger
-	registry   *prometheus.Registry
-	store      *store.Store
-	auth       *auth.Service
-	web        *web.Server
-	http       *http.Server
-	listener   net.Listener
-	cert       atomic.Pointer[tls.Certificate]
-	reloadMu   sync.Mutex
-	lastReload atomic.Pointer[web.ReloadStatus]
-	engine     *monitor.Engine
-	pingTokens atomic.Pointer[map[string]string]
-	alerting   atomic.Pointer[alerting]
-	pages      atomic.Pointer[[]*status.Page]
-	status     *status.Service
-	outbox     *notify.Dispatcher
-	alerts     *alert.Engine
-	backups    *backups
-	stop       context.CancelFunc
-	wg         sync.WaitGroup
-	serveErr   chan error
+	opts        Options
+	cfg         atomic.Pointer[config.Config]
+	level       *slog.LevelVar
+	log         *slog.Logger
+	registry    *prometheus.Registry
+	store       *store.Store
+	auth        *auth.Service
+	web         *web.Server
+	http        *http.Server
+	listener    net.Listener
+	cert        atomic.Pointer[tls.Certificate]
+	reloadMu    sync.Mutex
+	lastReload  atomic.Pointer[web.ReloadStatus]
+	engine      *monitor.Engine
+	pingTokens  atomic.Pointer[map[string]string]
+	alerting    atomic.Pointer[alerting]
+	pages       atomic.Pointer[[]*status.Page]
+	senders     atomic.Pointer[map[string]email.Options] // per page: how its subscriber mail is sent
+	status      *status.Service
+	subscribers *subscriber.Service
+	outbox      *notify.Dispatcher
+	alerts      *alert.Engine
+	backups     *backups
+	stop        context.CancelFunc
+	wg          sync.WaitGroup
+	serveErr    chan error
 }
 
 // New loads the configuration, opens and migrates the store and builds the server. Nothing
@@ -134,14 +138,20 @@ func New(ctx context.Context, o Options) (*App, error) {
 		return nil, err
 	}
 	a.alerting.Store(al)
-	pages, err := buildStatusPages(cfg)
+	pages, err := StatusPages(cfg)
 	if err != nil {
 		a.store.Close()
 		return nil, err
 	}
 	a.pages.Store(&pages)
+	senders := subscriberSenders(cfg)
+	a.senders.Store(&senders)
 	a.outbox = notify.NewDispatcher(notify.Options{Store: a.store, Clock: o.Clock, Logger: a.log,
-		Receivers: func() map[string]notify.Notifier { return a.alerting.Load().receivers }})
+		Receivers: func() map[string]notify.Notifier { return a.alerting.Load().receivers },
+		Lookup:    a.subscriberReceiver})
+	a.subscribers = subscriber.NewService(subscriber.Options{Store: a.store, Outbox: a.outbox, Maintenances: a.store,
+		Pages: func() []*status.Page { return *a.pages.Load() }, BaseURL: func() string { return a.cfg.Load().Server.BaseURL.String() },
+		Clock: o.Clock, Logger: a.log})
 	signer := alert.NewSigner(a.store)
 	// The status service reads monitors through a.engine, built just below; it is only
 	// called once the app runs.
@@ -201,6 +211,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Maintenances:  a.store,
 		Backups:       a.backups.service,
 		StatusPages:   func() []*status.Page { return *a.pages.Load() },
+		Subscribers:   a.subscribers,
 	})
 	if err != nil {
 		a.store.Close()
@@ -282,6 +293,7 @@ func (a *App) Start(ctx context.Context) error {
 	})
 	a.wg.Go(func() { a.pruneLoop(bg) })
 	a.wg.Go(func() { a.outbox.Run(bg) })
+	a.wg.Go(func() { a.subscribers.Run(bg) })
 	a.wg.Go(func() { a.alerts.Run(bg) })
 	a.wg.Go(func() { a.backups.service.Run(bg) })
 	a.wg.Go(func() {
@@ -368,7 +380,7 @@ func (a *App) Reload(ctx context.Context) error {
 		a.lastReload.Store(&web.ReloadStatus{At: now, Err: err.Error()})
 		return errs.Wrap(errs.Invalid, err, "configuration rejected; the running one stays:\n%s", err)
 	}
-	pages, err := buildStatusPages(next)
+	pages, err := StatusPages(next)
 	if err != nil {
 		a.lastReload.Store(&web.ReloadStatus{At: now, Err: err.Error()})
 		return errs.Wrap(errs.Invalid, err, "configuration rejected; the running one stays:\n%s", err)
@@ -390,6 +402,8 @@ func (a *App) Reload(ctx context.Context) error {
 	a.cfg.Store(next)
 	a.alerting.Store(al)
 	a.pages.Store(&pages)
+	senders := subscriberSenders(next)
+	a.senders.Store(&senders)
 	a.status.Invalidate()
 	a.level.Set(next.Log.SlogLevel())
 	a.lastReload.Store(&web.ReloadStatus{At: now})

@@ -21,23 +21,31 @@ import (
 
 	"vigie/internal/app"
 	"vigie/internal/auth"
+	"vigie/internal/clock"
 	"vigie/internal/errs"
 	"vigie/internal/testutil"
 )
 
 func start(t *testing.T, dir, config string) (*app.App, *testutil.LogBuffer) {
 	t.Helper()
-	path := filepath.Join(dir, "vigie.yaml")
-	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return startOn(t, dir, config, ln, nil)
+}
+
+// startOn runs the app on ln (so the configuration can name its address) with clk (nil for
+// the wall clock).
+func startOn(t *testing.T, dir, config string, ln net.Listener, clk clock.Clock) (*app.App, *testutil.LogBuffer) {
+	t.Helper()
+	path := filepath.Join(dir, "vigie.yaml")
+	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	logs := &testutil.LogBuffer{}
 	a, err := app.New(context.Background(), app.Options{ConfigPath: path, LookupEnv: os.LookupEnv, LogOutput: logs,
-		Listener: ln, HashParams: auth.HashParams{Memory: 64, Time: 1, Threads: 1}})
+		Listener: ln, Clock: clk, HashParams: auth.HashParams{Memory: 64, Time: 1, Threads: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}

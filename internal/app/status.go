@@ -9,8 +9,8 @@ import (
 	"vigie/internal/status/sla"
 )
 
-// buildStatusPages turns the configured pages into what the status service reads.
-func buildStatusPages(cfg *config.Config) ([]*status.Page, error) {
+// StatusPages turns the configured pages into what the status service reads (the CLI, too).
+func StatusPages(cfg *config.Config) ([]*status.Page, error) {
 	var out []*status.Page
 	for _, p := range cfg.StatusPages {
 		loc, err := time.LoadLocation(p.Timezone)
@@ -20,7 +20,8 @@ func buildStatusPages(cfg *config.Config) ([]*status.Page, error) {
 		w := sla.DefaultWeights()
 		w.Degraded, w.PartialOutage = p.Weights.Degraded, p.Weights.PartialOutage
 		page := &status.Page{Slug: p.Slug, Title: p.Title, Description: p.Description, LogoURL: p.LogoURL, Host: p.Host,
-			Location: loc, Target: p.SLATarget / 100, Weights: w, Token: p.Private.Token.Reveal()}
+			Location: loc, Target: p.SLATarget / 100, Weights: w, Token: p.Private.Token.Reveal(),
+			NoticeBefore: p.MaintenanceNoticeBefore.Std(), EmailSubscribers: p.Subscribers.Email != ""}
 		for _, g := range p.Groups {
 			group := status.Group{ID: config.ComponentID(g.Name), Name: g.Name}
 			for _, c := range g.Components {

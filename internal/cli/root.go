@@ -123,6 +123,7 @@ Start with 'vigie serve --config examples/quickstart.yaml', then open the printe
 		newAlertCmd(env, f),
 		newSilenceCmd(env, f),
 		newBackupCmd(env, f),
+		newMaintenanceCmd(env, f),
 	)
 	return root
 }

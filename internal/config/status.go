@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net/mail"
 	"net/url"
 	"regexp"
 	"slices"
@@ -23,6 +24,19 @@ type StatusPage struct {
 	Weights     StatusWeights    `yaml:"weights"`
 	Private     StatusPrivacy    `yaml:"private"`
 	Groups      []ComponentGroup `yaml:"groups"`
+	// MaintenanceNoticeBefore is how long before each maintenance window subscribers get a
+	// reminder; 0 sends none.
+	MaintenanceNoticeBefore Duration          `yaml:"maintenance_notice_before"`
+	Subscribers             StatusSubscribers `yaml:"subscribers"`
+}
+
+// StatusSubscribers says how the page's subscribers are written to. Without an email
+// receiver the page offers no e-mail subscription; webhooks work either way.
+type StatusSubscribers struct {
+	// Email names an email receiver: its SMTP server, credentials and from address send
+	// the subscriber mail. Its own recipients are not used.
+	Email string `yaml:"email"`
+	From  string `yaml:"from"` // overrides the receiver's from: "Acme status <status@acme.example>"
 }
 
 // StatusWeights say how much of a minute in each state counts as downtime in SLA figures.
@@ -55,6 +69,7 @@ type Component struct {
 var slugChars = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 
 func (p *StatusPage) setDefaults() {
+	p.MaintenanceNoticeBefore = Duration(day)
 	p.Timezone = "UTC"
 	p.SLATarget = 99.9
 	p.Weights = StatusWeights{Degraded: 0, PartialOutage: 1}
@@ -97,6 +112,14 @@ func (p *StatusPage) Validate(v *Validator) {
 	}
 	if tok := p.Private.Token.Reveal(); tok != "" && !tokenChars.MatchString(tok) {
 		v.Errorf("private.token", "must be 16 to 128 of A-Z a-z 0-9 _ - (it goes in a URL)")
+	}
+	v.DurationRange("maintenance_notice_before", p.MaintenanceNoticeBefore, 0, Duration(30*day))
+	if p.Subscribers.From != "" {
+		if a, err := mail.ParseAddress(p.Subscribers.From); err != nil || strings.ContainsAny(p.Subscribers.From, "\r\n") {
+			v.Errorf("subscribers.from", "want an e-mail address like \"Acme status <status@acme.example>\", got %q", p.Subscribers.From)
+		} else if p.Subscribers.Email == "" {
+			v.Errorf("subscribers.from", "is set but subscribers.email is not: name the email receiver that sends as %s", a.Address)
+		}
 	}
 	if len(p.Groups) == 0 {
 		v.Errorf("groups", "a status page needs at least one group of components")
@@ -159,6 +182,14 @@ func validateStatusPages(v *Validator, c *Config) {
 	for i, m := range c.Monitors {
 		monitors[i] = m.Name
 	}
+	var emailReceivers []string
+	receiverType := map[string]string{}
+	for _, r := range c.Receivers {
+		receiverType[r.Name] = r.Type
+		if r.Type == "email" {
+			emailReceivers = append(emailReceivers, r.Name)
+		}
+	}
 	for i, p := range c.StatusPages {
 		slugs[i] = p.Slug
 		if p.Host != "" {
@@ -166,6 +197,18 @@ func validateStatusPages(v *Validator, c *Config) {
 				v.Errorf(fmt.Sprintf("status_pages[%d].host", i), "host %q already serves status_pages[%d]", p.Host, j)
 			} else {
 				hosts[strings.ToLower(p.Host)] = i
+			}
+		}
+		if name := p.Subscribers.Email; name != "" {
+			key := fmt.Sprintf("status_pages[%d].subscribers.email", i)
+			switch typ, ok := receiverType[name]; {
+			case ok && typ != "email":
+				v.Errorf(key, "receiver %q is a %s receiver; subscriber mail needs an email one", name, typ)
+			case ok:
+			case suggest.Closest(name, emailReceivers) != "":
+				v.Errorf(key, "no email receiver named %q; did you mean %q?", name, suggest.Closest(name, emailReceivers))
+			default:
+				v.Errorf(key, "no email receiver named %q (add one under receivers with type: email)", name)
 			}
 		}
 		for gi, g := range p.Groups {

@@ -1,6 +1,9 @@
 package config
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestStatusPagesLoad(t *testing.T) {
 	c := mustLoad(t, "testdata/good/status.yaml")
@@ -10,6 +13,9 @@ func TestStatusPagesLoad(t *testing.T) {
 	p := c.StatusPages[0]
 	if p.Timezone != "Europe/Paris" || p.SLATarget != 99.95 || p.Weights != (StatusWeights{Degraded: 0, PartialOutage: 0.5}) {
 		t.Fatalf("page settings: %+v", p)
+	}
+	if p.MaintenanceNoticeBefore != Duration(2*time.Hour) || p.Subscribers != (StatusSubscribers{Email: "status-mail", From: "Acme status <status@acme.example>"}) {
+		t.Fatalf("subscriber settings: %+v, notice before %s", p.Subscribers, p.MaintenanceNoticeBefore)
 	}
 	comps := p.Groups[0].Components
 	if comps[0].Rule != "share" || comps[1].Rule != "worst" || comps[1].Monitors[0] != "api" {
@@ -22,5 +28,14 @@ func TestComponentID(t *testing.T) {
 		if got := ComponentID(in); got != want {
 			t.Errorf("ComponentID(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestMaintenanceNoticeDefault(t *testing.T) {
+	c := mustLoad(t, "testdata/good/monitors.yaml")
+	var p StatusPage
+	p.setDefaults()
+	if p.MaintenanceNoticeBefore != Duration(24*time.Hour) || len(c.StatusPages) != 0 {
+		t.Fatalf("default maintenance_notice_before: %s", p.MaintenanceNoticeBefore)
 	}
 }

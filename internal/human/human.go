@@ -42,3 +42,32 @@ func Bytes(n int64) string {
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
+
+// Time writes t in the zone loc with the zone named: "Sun 29 Nov 2026 02:00 CET (Europe/Paris)".
+func Time(t time.Time, loc *time.Location) string {
+	return t.In(loc).Format("Mon 2 Jan 2006 15:04 MST") + zoneSuffix(t, loc)
+}
+
+// Window writes a span in the zone loc with the zone named and its length:
+// "Sun 29 Nov 2026 02:00 – 03:00 CET (Europe/Paris), 1 h".
+func Window(from, to time.Time, loc *time.Location) string {
+	f, t := from.In(loc), to.In(loc)
+	var s string
+	switch {
+	case f.Format("2006-01-02 MST") == t.Format("2006-01-02 MST"):
+		s = f.Format("Mon 2 Jan 2006 15:04") + " – " + t.Format("15:04 MST")
+	case f.Format("2006-01-02") == t.Format("2006-01-02"):
+		s = f.Format("Mon 2 Jan 2006 15:04 MST") + " – " + t.Format("15:04 MST")
+	default:
+		s = f.Format("Mon 2 Jan 2006 15:04 MST") + " – " + t.Format("Mon 2 Jan 2006 15:04 MST")
+	}
+	return s + zoneSuffix(from, loc) + ", " + Duration(to.Sub(from))
+}
+
+// zoneSuffix names the zone when its abbreviation does not ("CET" could be several places).
+func zoneSuffix(t time.Time, loc *time.Location) string {
+	if abbr, _ := t.In(loc).Zone(); abbr == loc.String() {
+		return ""
+	}
+	return " (" + loc.String() + ")"
+}

@@ -35,6 +35,10 @@ type Options struct {
 	// Receivers gives the configured receivers by name; read on every round so a reload
 	// applies.
 	Receivers func() map[string]Notifier
+	// Lookup, when set, resolves the receivers made at run time rather than configured, such
+	// as a status page's subscribers ("subscriber:42"), at each attempt. An error wrapping
+	// ErrGone fails the notification at once; any other error is retried like a failed send.
+	Lookup func(ctx context.Context, receiver string) (Notifier, error)
 }
 
 // Dispatcher puts messages in the outbox and delivers them.
@@ -126,9 +130,14 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 func (d *Dispatcher) attempt(ctx context.Context, n Notification, r Notifier) {
 	start := d.opts.Clock.Now()
 	var err error
-	if r == nil {
+	if r == nil && d.opts.Lookup != nil {
+		r, err = d.opts.Lookup(ctx, n.Receiver)
+	}
+	switch {
+	case err != nil:
+	case r == nil:
 		err = &PermanentError{Err: fmt.Errorf("receiver %q is not configured (any more)", n.Receiver)}
-	} else {
+	default:
 		actx, cancel := context.WithTimeout(ctx, AttemptTimeout)
 		err = r.Notify(actx, n.Message)
 		cancel()
@@ -161,6 +170,9 @@ func (d *Dispatcher) nextStep(n Notification, err error, now time.Time) Outcome 
 	attempts := n.Attempts + 1
 	o := Outcome{State: StatePending, LastError: err.Error()}
 	switch {
+	case errors.Is(err, ErrGone):
+		o.State = StateFailed
+		return o
 	case IsPermanent(err) && attempts >= MaxRefusals:
 		o.State = StateFailed
 		return o

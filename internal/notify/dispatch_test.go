@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -181,5 +182,73 @@ func TestBackoff(t *testing.T) {
 	}
 	if notify.Key("a", "bc") == notify.Key("ab", "c") {
 		t.Error("Key does not separate its parts")
+	}
+}
+
+// Receivers made at run time (a status page's subscribers) are resolved by Lookup at each
+// attempt and get the same retries and resend as configured ones; one that is gone fails at
+// once.
+func TestLookupResolvesRuntimeReceivers(t *testing.T) {
+	ctx := context.Background()
+	store := storetest.OpenSQLite(t).Store
+	clk := clock.NewFake(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
+	srv := newServer(t)
+	var mu sync.Mutex
+	subscribers := map[string]bool{"subscriber:1": true, "subscriber:2": true}
+	lookups := 0
+	d := notify.NewDispatcher(notify.Options{Store: store, Clock: clk,
+		Receivers: func() map[string]notify.Notifier { return map[string]notify.Notifier{"ops": jsonReceiver{srv.ts.URL}} },
+		Lookup: func(_ context.Context, name string) (notify.Notifier, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			lookups++
+			if !subscribers[name] {
+				return nil, fmt.Errorf("%s unsubscribed: %w", name, notify.ErrGone)
+			}
+			return jsonReceiver{srv.ts.URL}, nil
+		}})
+	for _, r := range []string{"subscriber:1", "subscriber:2", "ops"} {
+		if err := d.Enqueue(ctx, r, msg("notice-"+r)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The receiver is down: both subscribers' messages wait and back off.
+	srv.answer(http.StatusBadGateway, nil)
+	d.RunOnce(ctx)
+	pending, _ := store.ListNotifications(ctx, notify.StatePending, 10)
+	if len(pending) != 3 || lookups != 2 {
+		t.Fatalf("after a failed round: %d pending, %d lookups; want 3 pending and a lookup per subscriber message only", len(pending), lookups)
+	}
+	for _, n := range pending {
+		if n.Attempts != 1 || !n.NextAttemptAt.Equal(clk.Now().Add(notify.BaseBackoff)) {
+			t.Fatalf("%s: %d attempts, next at %s; want a backoff of %s", n.Receiver, n.Attempts, n.NextAttemptAt, notify.BaseBackoff)
+		}
+	}
+	// Subscriber 2 unsubscribes meanwhile; the receiver comes back.
+	mu.Lock()
+	delete(subscribers, "subscriber:2")
+	mu.Unlock()
+	srv.answer(http.StatusOK, nil)
+	clk.Advance(notify.BaseBackoff)
+	d.RunOnce(ctx)
+	if srv.received["notice-subscriber:1"] != 1 || srv.received["notice-subscriber:2"] != 0 {
+		t.Fatalf("received %v: want subscriber 1's notice once and none for subscriber 2", srv.received)
+	}
+	failed, _ := store.ListNotifications(ctx, notify.StateFailed, 10)
+	if len(failed) != 1 || failed[0].Receiver != "subscriber:2" || failed[0].Attempts != 2 || !strings.Contains(failed[0].LastError, "unsubscribed") {
+		t.Fatalf("failed: %+v; want subscriber 2's notice failed at once with the reason", failed)
+	}
+	// A resend goes through the lookup again.
+	sent, _ := store.ListNotifications(ctx, notify.StateSent, 10)
+	for _, n := range sent {
+		if n.Receiver == "subscriber:1" {
+			if err := store.ResendNotification(ctx, n.ID, clk.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	d.RunOnce(ctx)
+	if srv.received["notice-subscriber:1"] != 2 {
+		t.Fatalf("resend: subscriber 1's notice arrived %d times, want 2", srv.received["notice-subscriber:1"])
 	}
 }

@@ -20,6 +20,7 @@ const (
 	KindEscalate Kind = "escalate" // not acknowledged in time: the next escalation step
 	KindResolved Kind = "resolved" // the alert closed
 	KindTest     Kind = "test"     // `vigie notify test`
+	KindNotice   Kind = "notice"   // to a status page's subscribers: see Message.Notice
 )
 
 // Severity of the alert behind a message.
@@ -65,6 +66,25 @@ type Message struct {
 	Alerts   []Alert   `json:"alerts"`
 	AckURL   string    `json:"ack_url,omitempty"` // a signed link that acknowledges, while firing
 	SentAt   time.Time `json:"sent_at"`
+	// Notice is set, instead of Alerts, on messages to a status page's subscribers.
+	Notice *Notice `json:"notice,omitempty"`
+	// HTML is the message rendered by its sender, for e-mail; empty lets the provider render it.
+	HTML string `json:"html,omitempty"`
+}
+
+// Notice is what a message to a status page's subscribers is about: a maintenance scheduled,
+// starting or over, an incident update, a subscription to confirm.
+type Notice struct {
+	Event      string    `json:"event"` // maintenance_scheduled, maintenance_started, subscription_confirm...
+	Page       string    `json:"page"`  // the page's slug
+	PageTitle  string    `json:"page_title"`
+	PageURL    string    `json:"page_url"`
+	Components []string  `json:"components,omitempty"` // names of the components concerned
+	StartsAt   time.Time `json:"starts_at,omitzero"`   // the window it is about, if any
+	EndsAt     time.Time `json:"ends_at,omitzero"`
+	// ConfirmURL and UnsubscribeURL are signed links for the one subscriber the message goes to.
+	ConfirmURL     string `json:"confirm_url,omitempty"`
+	UnsubscribeURL string `json:"unsubscribe_url,omitempty"`
 }
 
 // Notifier sends a message to one receiver. It returns nil when the receiver took it, a
@@ -91,6 +111,10 @@ func (e *RetryAfterError) Error() string {
 	return fmt.Sprintf("%v (retry after %s)", e.Err, e.After)
 }
 func (e *RetryAfterError) Unwrap() error { return e.Err }
+
+// ErrGone marks a receiver that no longer exists and will not come back (a subscriber who
+// unsubscribed): a message for it fails at once, without retries.
+var ErrGone = errors.New("receiver is gone")
 
 // IsPermanent reports whether err says retrying cannot help.
 func IsPermanent(err error) bool {

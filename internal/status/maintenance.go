@@ -2,9 +2,12 @@ package status
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"time"
 
+	"vigie/internal/errs"
 	"vigie/internal/schedule"
 	"vigie/internal/status/sla"
 )
@@ -49,6 +52,53 @@ type MaintenanceStore interface {
 	// CancelMaintenance ends a maintenance at `at`: what is left of it does not happen.
 	CancelMaintenance(ctx context.Context, id int64, at time.Time) error
 	AddMaintenanceUpdate(ctx context.Context, id int64, u MaintenanceUpdate) error
+}
+
+// MaxMaintenanceLength is the longest one window (each occurrence) may last.
+const MaxMaintenanceLength = 7 * 24 * time.Hour
+
+// MaintenanceRequest is a maintenance someone asks to announce on a page.
+type MaintenanceRequest struct {
+	Components       []string // ids of the page's components
+	Title, Body      string
+	StartsAt, EndsAt time.Time // the first occurrence
+	Recurrence       string    // RRULE or cron, read in the page's zone; empty for once
+	CreatedBy        string
+}
+
+// NewMaintenance checks a request against the page and returns the maintenance to store, or
+// an errs.Invalid error that says what is wrong.
+func (p *Page) NewMaintenance(r MaintenanceRequest, now time.Time) (*Maintenance, error) {
+	m := &Maintenance{Page: p.Slug, Components: r.Components, Title: strings.TrimSpace(r.Title), Body: strings.TrimSpace(r.Body),
+		StartsAt: r.StartsAt, EndsAt: r.EndsAt, Recurrence: strings.TrimSpace(r.Recurrence), CreatedBy: r.CreatedBy, CreatedAt: now}
+	ids := p.ComponentIDs()
+	switch {
+	case len(r.Components) == 0:
+		return nil, errs.E(errs.Invalid, "components: name at least one component of page %s (%s)", p.Slug, strings.Join(ids, ", "))
+	case m.Title == "":
+		return nil, errs.E(errs.Invalid, "title: say what the work is, e.g. \"Database upgrade\"")
+	case r.StartsAt.IsZero():
+		return nil, errs.E(errs.Invalid, "starts_at: give the start of the window")
+	}
+	for i, c := range r.Components {
+		if !slices.Contains(ids, c) {
+			return nil, errs.E(errs.Invalid, "components: page %s has no component %q (it has %s)", p.Slug, c, strings.Join(ids, ", "))
+		}
+		if slices.Contains(r.Components[:i], c) {
+			return nil, errs.E(errs.Invalid, "components: %q is named twice", c)
+		}
+	}
+	if length := m.EndsAt.Sub(m.StartsAt); length <= 0 || length > MaxMaintenanceLength {
+		return nil, errs.E(errs.Invalid, "a maintenance window lasts more than nothing and at most 7 days, got %s", length)
+	}
+	if m.Recurrence != "" {
+		if _, err := schedule.Parse(m.Recurrence, p.Location, m.StartsAt); err != nil {
+			return nil, errs.E(errs.Invalid, "recurrence: %s", errs.MessageOf(err))
+		}
+	} else if !m.EndsAt.After(now) {
+		return nil, errs.E(errs.Invalid, "the window is over already: announce what is to come or under way")
+	}
+	return m, nil
 }
 
 // maxOccurrences bounds how many windows of a recurring maintenance one question looks at.
@@ -103,4 +153,23 @@ func (m *Maintenance) Current(now time.Time, loc *time.Location) (sla.Window, st
 // Covers reports whether the maintenance concerns the component.
 func (m *Maintenance) Covers(component string) bool {
 	return slices.Contains(m.Components, component)
+}
+
+// Repeats says in words how the maintenance recurs ("every Sunday at 02:00 Europe/Paris"),
+// or gives its expression when that is not easy; empty for a one-off window. An RRULE
+// without a time of day repeats at the first window's, so that time is told too.
+func (m *Maintenance) Repeats(loc *time.Location) string {
+	if m.Recurrence == "" {
+		return ""
+	}
+	text := schedule.Describe(m.Recurrence, loc)
+	upper := strings.ToUpper(m.Recurrence)
+	if text == m.Recurrence && strings.Contains(upper, "FREQ=") && !strings.Contains(upper, "BYHOUR") && !strings.Contains(upper, "BYMINUTE") {
+		start := m.StartsAt.In(loc)
+		withTime := fmt.Sprintf("%s;BYHOUR=%d;BYMINUTE=%d", strings.TrimSuffix(m.Recurrence, ";"), start.Hour(), start.Minute())
+		if described := schedule.Describe(withTime, loc); described != withTime {
+			return described
+		}
+	}
+	return text
 }

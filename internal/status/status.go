@@ -31,6 +31,38 @@ type Page struct {
 	Weights                                 sla.Weights
 	Token                                   string // private pages: who holds it may read
 	Groups                                  []Group
+	// NoticeBefore is how long before each maintenance occurrence its subscribers get a
+	// reminder; 0 sends none.
+	NoticeBefore time.Duration
+	// EmailSubscribers says the page takes e-mail subscriptions: a sender is configured.
+	EmailSubscribers bool
+}
+
+// ComponentIDs lists the page's components' ids, in page order.
+func (p *Page) ComponentIDs() []string {
+	var ids []string
+	for _, g := range p.Groups {
+		for _, c := range g.Components {
+			ids = append(ids, c.ID)
+		}
+	}
+	return ids
+}
+
+// ComponentNames names the components with these ids, in the order given; ids the page does
+// not have (any more) are left out.
+func (p *Page) ComponentNames(ids []string) []string {
+	var names []string
+	for _, id := range ids {
+		for _, g := range p.Groups {
+			for _, c := range g.Components {
+				if c.ID == id {
+					names = append(names, c.Name)
+				}
+			}
+		}
+	}
+	return names
 }
 
 // Group is a heading with its components.
@@ -341,23 +373,13 @@ func (s *Service) build(ctx context.Context, p *Page, now time.Time) (*View, err
 // maintenanceViews lists what a page announces: maintenance in progress, then what is
 // scheduled in the next 60 days, soonest first.
 func maintenanceViews(p *Page, ms []Maintenance, now time.Time) []MaintenanceView {
-	names := map[string]string{}
-	for _, g := range p.Groups {
-		for _, c := range g.Components {
-			names[c.ID] = c.Name
-		}
-	}
 	var out []MaintenanceView
 	for _, m := range ms {
 		w, state := m.Current(now, p.Location)
 		if state != MaintenanceInProgress && (state != MaintenanceScheduled || w.From.Sub(now) > 60*24*time.Hour) {
 			continue
 		}
-		mv := MaintenanceView{Maintenance: m, Window: w, State: state}
-		for _, id := range m.Components {
-			mv.ComponentNames = append(mv.ComponentNames, names[id])
-		}
-		out = append(out, mv)
+		out = append(out, MaintenanceView{Maintenance: m, Window: w, State: state, ComponentNames: p.ComponentNames(m.Components)})
 	}
 	slices.SortStableFunc(out, func(a, b MaintenanceView) int {
 		if a.State != b.State {

@@ -32,7 +32,9 @@ const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
 	applied_at BIGINT NOT NULL
 )`
 
-// LoadMigrations reads NNNN_name.sql files from fsys. Versions must run 1, 2, 3... without gaps.
+// LoadMigrations reads NNNN_name.sql files from fsys, in version order. Versions are unique;
+// gaps are allowed, because features developed side by side each take their own number and
+// land in whatever order they are merged.
 func LoadMigrations(fsys fs.FS) ([]Migration, error) {
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
@@ -56,9 +58,10 @@ func LoadMigrations(fsys fs.FS) ([]Migration, error) {
 		ms = append(ms, Migration{Version: v, Name: rest, sql: string(body)})
 	}
 	slices.SortFunc(ms, func(a, b Migration) int { return a.Version - b.Version })
-	for i, m := range ms {
-		if m.Version != i+1 {
-			return nil, fmt.Errorf("migration %04d_%s: expected version %d (versions must be 1, 2, 3... without gaps or repeats)", m.Version, m.Name, i+1)
+	for i := 1; i < len(ms); i++ {
+		if ms[i].Version == ms[i-1].Version {
+			return nil, fmt.Errorf("migration %04d_%s: version %d is also %04d_%s (versions must not repeat)",
+				ms[i].Version, ms[i].Name, ms[i].Version, ms[i-1].Version, ms[i-1].Name)
 		}
 	}
 	return ms, nil
@@ -193,10 +196,11 @@ func (s *Store) migrationsTableExists(ctx context.Context, q querier) (bool, err
 	return n > 0, s.wrap(rows.Err(), "migrations")
 }
 
+// checkNotNewer refuses a database holding a migration this binary does not know.
 func checkNotNewer(known []Migration, applied map[int]time.Time) error {
 	var unknown []int
 	for v := range applied {
-		if v > len(known) {
+		if !slices.ContainsFunc(known, func(m Migration) bool { return m.Version == v }) {
 			unknown = append(unknown, v)
 		}
 	}
@@ -204,6 +208,10 @@ func checkNotNewer(known []Migration, applied map[int]time.Time) error {
 		return nil
 	}
 	slices.Sort(unknown)
+	latest := 0
+	if len(known) > 0 {
+		latest = known[len(known)-1].Version
+	}
 	return fmt.Errorf("%w: it has migration %d, this binary knows up to %d; run a newer vigie (or restore a backup taken before the upgrade)",
-		ErrDatabaseNewer, unknown[len(unknown)-1], len(known))
+		ErrDatabaseNewer, unknown[len(unknown)-1], latest)
 }

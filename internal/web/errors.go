@@ -45,13 +45,14 @@ type errorDetail struct {
 	Message string `json:"message"`
 }
 
-// isAPI reports whether the client is a program that wants JSON rather than a page.
+// isAPI reports whether the client is a program that wants JSON rather than a page: it
+// calls the API, or sends JSON.
 func isAPI(r *http.Request) bool {
 	switch r.URL.Path {
 	case "/metrics", "/healthz", "/readyz":
 		return true
 	}
-	return strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/ping/")
+	return strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/ping/") || wantsJSON(r)
 }
 
 // writeError answers with err: JSON for the API, an HTML page for the UI. Internal details

@@ -2,13 +2,11 @@ package web
 
 import (
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"vigie/internal/errs"
-	"vigie/internal/schedule"
 	"vigie/internal/status"
 )
 
@@ -107,60 +105,42 @@ func (s *Server) apiCreateMaintenance(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return errs.E(errs.Invalid, "page: no status page %q", req.Page)
 	}
-	var ids []string
-	for _, g := range p.Groups {
-		for _, c := range g.Components {
-			ids = append(ids, c.ID)
-		}
-	}
-	now := s.Clock.Now()
-	m := &status.Maintenance{Page: p.Slug, Components: req.Components, Title: strings.TrimSpace(req.Title), Body: strings.TrimSpace(req.Body),
-		Recurrence: strings.TrimSpace(req.Recurrence), CreatedBy: principalFrom(r.Context()).name(), CreatedAt: now}
-	switch {
-	case len(req.Components) == 0:
-		return errs.E(errs.Invalid, "components: name at least one component of page %s (%s)", p.Slug, strings.Join(ids, ", "))
-	case m.Title == "":
-		return errs.E(errs.Invalid, "title: say what the work is, e.g. \"Database upgrade\"")
-	case req.StartsAt == nil:
+	if req.StartsAt == nil {
 		return errs.E(errs.Invalid, "starts_at: give an RFC 3339 time")
-	case req.EndsAt != nil && req.Duration != "":
-		return errs.E(errs.Invalid, "give ends_at or duration, not both")
 	}
-	for _, c := range req.Components {
-		if !slices.Contains(ids, c) {
-			return errs.E(errs.Invalid, "components: page %s has no component %q (it has %s)", p.Slug, c, strings.Join(ids, ", "))
-		}
+	ends, err := windowEnd(*req.StartsAt, req.EndsAt, req.Duration)
+	if err != nil {
+		return err
 	}
-	m.StartsAt = *req.StartsAt
-	switch {
-	case req.EndsAt != nil:
-		m.EndsAt = *req.EndsAt
-	case req.Duration != "":
-		d, err := time.ParseDuration(req.Duration)
-		if err != nil || d <= 0 {
-			return errs.E(errs.Invalid, "duration: want a positive duration like 90m or 2h, got %q", req.Duration)
-		}
-		m.EndsAt = m.StartsAt.Add(d)
-	default:
-		return errs.E(errs.Invalid, "give ends_at or duration")
-	}
-	if length := m.EndsAt.Sub(m.StartsAt); length <= 0 || length > 7*24*time.Hour {
-		return errs.E(errs.Invalid, "a maintenance window lasts more than nothing and at most 7 days, got %s", length)
-	}
-	if m.Recurrence != "" {
-		if _, err := schedule.Parse(m.Recurrence, p.Location, m.StartsAt); err != nil {
-			return errs.E(errs.Invalid, "recurrence: %s", errs.MessageOf(err))
-		}
-	} else if !m.EndsAt.After(now) {
-		return errs.E(errs.Invalid, "the window is over already: announce what is to come or under way")
+	m, err := p.NewMaintenance(status.MaintenanceRequest{Components: req.Components, Title: req.Title, Body: req.Body,
+		StartsAt: *req.StartsAt, EndsAt: ends, Recurrence: req.Recurrence, CreatedBy: principalFrom(r.Context()).name()}, s.Clock.Now())
+	if err != nil {
+		return err
 	}
 	if err := ms.CreateMaintenance(r.Context(), m); err != nil {
 		return err
 	}
-	s.Status.Invalidate()
+	s.maintenanceChanged()
 	s.Logger.Info("maintenance announced", "id", m.ID, "page", m.Page, "title", m.Title, "by", m.CreatedBy)
 	writeJSON(w, http.StatusCreated, s.toMaintenanceJSON(m))
 	return nil
+}
+
+// windowEnd reads the end of a window: a time, or a duration like 90m or 2h from its start.
+func windowEnd(start time.Time, end *time.Time, duration string) (time.Time, error) {
+	switch {
+	case end != nil && duration != "":
+		return time.Time{}, errs.E(errs.Invalid, "give ends_at or duration, not both")
+	case end != nil:
+		return *end, nil
+	case duration == "":
+		return time.Time{}, errs.E(errs.Invalid, "give ends_at or duration")
+	}
+	d, err := time.ParseDuration(duration)
+	if err != nil || d <= 0 {
+		return time.Time{}, errs.E(errs.Invalid, "duration: want a positive duration like 90m or 2h, got %q", duration)
+	}
+	return start.Add(d), nil
 }
 
 func (s *Server) maintenanceFromPath(r *http.Request) (status.MaintenanceStore, *status.Maintenance, error) {
@@ -204,7 +184,7 @@ func (s *Server) apiMaintenanceUpdate(w http.ResponseWriter, r *http.Request) er
 	if err := ms.AddMaintenanceUpdate(r.Context(), m.ID, u); err != nil {
 		return err
 	}
-	s.Status.Invalidate()
+	s.maintenanceChanged()
 	m.Updates = append(m.Updates, u)
 	writeJSON(w, http.StatusCreated, s.toMaintenanceJSON(m))
 	return nil
@@ -223,7 +203,7 @@ func (s *Server) apiCancelMaintenance(w http.ResponseWriter, r *http.Request) er
 	if err := ms.CancelMaintenance(r.Context(), m.ID, now); err != nil {
 		return err
 	}
-	s.Status.Invalidate()
+	s.maintenanceChanged()
 	m.CancelledAt = now
 	writeJSON(w, http.StatusOK, s.toMaintenanceJSON(m))
 	return nil

@@ -41,13 +41,21 @@ type notificationJSON struct {
 	History       []attemptJSON `json:"history,omitempty"`
 }
 
-// hideAckLink removes the signed acknowledgement link from a message's text: it is a
-// credential for whoever holds the message, not for whoever may read the outbox.
-func hideAckLink(m notify.Message) string {
-	if m.AckURL == "" {
-		return m.Text
+// hideSignedLinks removes the signed links from a message's text (acknowledge an alert,
+// confirm or end a subscription): they are credentials for whoever holds the message, not
+// for whoever may read the outbox.
+func hideSignedLinks(m notify.Message) string {
+	links := []string{m.AckURL}
+	if m.Notice != nil {
+		links = append(links, m.Notice.ConfirmURL, m.Notice.UnsubscribeURL)
 	}
-	return strings.ReplaceAll(m.Text, m.AckURL, "(signed link)")
+	text := m.Text
+	for _, l := range links {
+		if l != "" {
+			text = strings.ReplaceAll(text, l, "(signed link)")
+		}
+	}
+	return text
 }
 
 func toNotificationJSON(n *notify.Notification, history []notify.Attempt) notificationJSON {
@@ -60,7 +68,7 @@ func toNotificationJSON(n *notify.Notification, history []notify.Attempt) notifi
 		out.SentAt = &n.SentAt
 	}
 	if history != nil {
-		out.Text = hideAckLink(n.Message)
+		out.Text = hideSignedLinks(n.Message)
 		out.History = make([]attemptJSON, 0, len(history))
 		for _, a := range history {
 			out.History = append(out.History, attemptJSON{At: a.At, DurationMS: float64(a.Duration.Microseconds()) / 1000, OK: a.OK, Error: a.Error})

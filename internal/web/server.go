@@ -20,6 +20,7 @@ import (
 	"vigie/internal/clock"
 	"vigie/internal/status"
 	"vigie/internal/store"
+	"vigie/internal/subscriber"
 )
 
 //go:embed templates/*.html
@@ -82,6 +83,8 @@ type Options struct {
 	Maintenances status.MaintenanceStore
 	// Backups runs and shows backup jobs; nil when there are none.
 	Backups Backups
+	// Subscribers manages the pages' subscribers and sends their notices; nil when none run.
+	Subscribers *subscriber.Service
 }
 
 // Server holds the handlers. Build it with New and serve Handler().
@@ -175,6 +178,9 @@ func (s *Server) buildRoutes() []route {
 		{"GET /api/v1/backups/{job}/snapshots", api(auth.ScopeRead, s.apiBackupSnapshots)},
 		{"POST /api/v1/backups/{job}/run", api(auth.ScopeWrite, s.apiBackupStart(backup.KindBackup))},
 		{"POST /api/v1/backups/{job}/drill", api(auth.ScopeWrite, s.apiBackupStart(backup.KindDrill))},
+		{"GET /api/v1/subscribers", api(auth.ScopeAdmin, s.apiListSubscribers)},
+		{"POST /api/v1/subscribers", api(auth.ScopeAdmin, s.apiAddSubscriber)},
+		{"DELETE /api/v1/subscribers/{id}", api(auth.ScopeAdmin, s.apiRemoveSubscriber)},
 		{"GET /api/v1/notifications", api(auth.ScopeRead, s.apiListNotifications)},
 		{"GET /api/v1/notifications/{id}", api(auth.ScopeRead, s.apiGetNotification)},
 		{"POST /api/v1/notifications/{id}/resend", api(auth.ScopeWrite, s.apiResendNotification)},
@@ -196,6 +202,12 @@ func (s *Server) buildRoutes() []route {
 		{"GET /status/{slug}/api/v2/components.json", s.serveAPI(s.statusComponentsJSON)},
 		{"GET /status/{slug}/api/v2/scheduled-maintenances.json", s.serveAPI(s.statusMaintenancesJSON)},
 		{"GET /status/{slug}/badge.svg", uiHandlerFunc(s, s.statusBadge)},
+		// Subscriptions: the form, and the signed links in mails (the token is the credential).
+		{"POST /status/{slug}/subscribe", uiHandlerFunc(s, s.publicSubscribe)},
+		{"GET /status/{slug}/confirm/{token}", uiHandlerFunc(s, s.confirmPage)},
+		{"POST /status/{slug}/confirm/{token}", uiHandlerFunc(s, s.confirmSubmit)},
+		{"GET /status/{slug}/unsubscribe/{token}", uiHandlerFunc(s, s.unsubscribePage)},
+		{"POST /status/{slug}/unsubscribe/{token}", uiHandlerFunc(s, s.unsubscribeSubmit)},
 
 		// Acknowledgement links from messages: the signed token is the credential.
 		{"GET /ack/{token}", uiHandlerFunc(s, s.ackPage)},
@@ -221,6 +233,14 @@ func (s *Server) buildRoutes() []route {
 		{"GET /notifications", ui(s.notificationsPage)},
 		{"GET /notifications/{id}", ui(s.notificationPage)},
 		{"POST /notifications/{id}/resend", ui(s.notificationResend)},
+		{"GET /maintenances", ui(s.maintenancesPage)},
+		{"POST /maintenances", ui(s.maintenancesCreate)},
+		{"GET /maintenances/{id}", ui(s.maintenancePage)},
+		{"POST /maintenances/{id}/updates", ui(s.maintenanceUpdateSubmit)},
+		{"POST /maintenances/{id}/cancel", ui(s.maintenanceCancelSubmit)},
+		{"GET /subscribers", ui(s.subscribersPage)},
+		{"POST /subscribers", ui(s.subscribersAdd)},
+		{"POST /subscribers/{id}/delete", ui(s.subscribersRemove)},
 		{"GET /users", ui(s.usersPage)},
 		{"POST /users", ui(s.usersCreate)},
 		{"POST /users/{name}/delete", ui(s.usersDelete)},

@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"context"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
 	"html/template"
@@ -47,25 +46,9 @@ func (s *Server) statusPage(slug string) (*status.Page, error) {
 // statusView finds the page, checks a private page's token and returns its view. A wrong or
 // missing token is "not found": a private page does not admit it exists.
 func (s *Server) statusView(w http.ResponseWriter, r *http.Request) (*status.View, error) {
-	p, err := s.statusPage(r.PathValue("slug"))
+	p, err := s.publicPage(w, r)
 	if err != nil {
 		return nil, err
-	}
-	if p.Token != "" {
-		given := r.URL.Query().Get("token")
-		if given == "" {
-			if c, err := r.Cookie(statusCookie + "_" + p.Slug); err == nil {
-				given = c.Value
-			}
-		}
-		if subtle.ConstantTimeCompare([]byte(given), []byte(p.Token)) != 1 {
-			return nil, errs.E(errs.NotFound, "no status page %q", p.Slug)
-		}
-		if r.URL.Query().Get("token") != "" {
-			http.SetCookie(w, &http.Cookie{Name: statusCookie + "_" + p.Slug, Value: p.Token, Path: "/status/" + p.Slug,
-				HttpOnly: true, Secure: s.isSecure(r), SameSite: http.SameSiteLaxMode, MaxAge: 30 * 24 * 3600})
-		}
-		w.Header().Set("X-Robots-Tag", "noindex")
 	}
 	return s.Status.View(r.Context(), p)
 }

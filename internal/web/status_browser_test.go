@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"vigie/internal/auth"
@@ -84,10 +82,6 @@ func TestBrowserStatusPage(t *testing.T) {
 			t.Fatalf("%s: %v\nbrowser console:\n%s", step, err, console.dump())
 		}
 	}
-	noScript := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
-		return err
-	})
 	must("open the status page", chromedp.Do(ctx,
 		chromedp.EmulateViewport(desktopWidth, 900),
 		noScript,

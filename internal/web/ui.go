@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -38,10 +39,15 @@ func parseTemplates(now func() time.Time) (map[string]*template.Template, error)
 			return t.UTC().Format("2006-01-02 15:04 UTC")
 		},
 		"ms":    shortDuration,
+		"has":   slices.Contains[[]string],
 		"human": human.Duration,
 		"bytes": human.Bytes,
 		"sub":   func(a, b int) int { return a - b },
-		"list":  func(v ...string) []string { return v },
+		// noticeName names what subscribers were told: "maintenance_started" is "started".
+		"noticeName": func(event string) string {
+			return strings.ReplaceAll(strings.TrimPrefix(event, "maintenance_"), "_", " ")
+		},
+		"list": func(v ...string) []string { return v },
 		// Status pages: a level's class, words and mark (never colour alone).
 		"levelClass": levelClass,
 		"join":       strings.Join,

@@ -6,9 +6,6 @@ import (
 	"errors"
 	"html"
 	"io"
-	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
 	"net"
 	"net/mail"
 	"strings"
@@ -18,6 +15,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"vigie/internal/notify"
+	"vigie/internal/notify/email/mailtest"
 )
 
 const (
@@ -89,81 +87,6 @@ func notifyCtx(t *testing.T, n *Notifier, m notify.Message) error {
 	return n.Notify(ctx, m)
 }
 
-// parsed is a received message taken apart the way a mail client does.
-type parsed struct {
-	header  mail.Header
-	subject string
-	text    string
-	html    string
-}
-
-func parse(t *testing.T, data []byte) parsed {
-	t.Helper()
-	for i := range data {
-		if data[i] == '\n' && (i == 0 || data[i-1] != '\r') {
-			t.Fatalf("bare LF at byte %d: %q", i, data[max(0, i-40):i+1])
-		}
-	}
-	for line := range strings.SplitSeq(string(data), "\r\n") {
-		if len(line) > 998 {
-			t.Fatalf("line longer than RFC 5322 allows (%d): %.80q", len(line), line)
-		}
-	}
-	msg, err := mail.ReadMessage(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	subject, err := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := parsed{header: msg.Header, subject: subject}
-	mediaType, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
-	if err != nil || mediaType != "multipart/alternative" {
-		t.Fatalf("Content-Type %q: %v", msg.Header.Get("Content-Type"), err)
-	}
-	mr := multipart.NewReader(msg.Body, params["boundary"])
-	for {
-		part, err := mr.NextRawPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if cte := part.Header.Get("Content-Transfer-Encoding"); cte != "quoted-printable" {
-			t.Errorf("Content-Transfer-Encoding %q, want quoted-printable", cte)
-		}
-		raw, err := io.ReadAll(part)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for line := range strings.SplitSeq(string(raw), "\r\n") {
-			if len(line) > 76 {
-				t.Errorf("quoted-printable line longer than 76: %q", line)
-			}
-		}
-		decoded, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(raw)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		// Text lines travel with CRLF endings; a reader hands them on with the local ones.
-		body := strings.ReplaceAll(string(decoded), "\r\n", "\n")
-		switch ct := part.Header.Get("Content-Type"); ct {
-		case "text/plain; charset=utf-8":
-			p.text = body
-		case "text/html; charset=utf-8":
-			p.html = body
-		default:
-			t.Errorf("unexpected part %q", ct)
-		}
-	}
-	if p.text == "" || p.html == "" {
-		t.Fatalf("want a text and an HTML part, got text %d bytes, html %d bytes", len(p.text), len(p.html))
-	}
-	return p
-}
-
 func TestDeliver(t *testing.T) {
 	p := newPKI(t)
 	for _, tc := range []struct {
@@ -175,10 +98,10 @@ func TestDeliver(t *testing.T) {
 		{TLSNone, false},
 	} {
 		t.Run(tc.security, func(t *testing.T) {
-			be := &backend{}
+			be := &mailtest.Backend{}
 			o := Options{TLS: tc.security, HeloName: "vigie.test"}
 			if tc.auth {
-				be.username, be.password = testUser, testPassword
+				be.Username, be.Password = testUser, testPassword
 				o.Username, o.Password = testUser, testPassword
 			}
 			o.Port = startServer(t, tc.security, p, be)
@@ -188,35 +111,35 @@ func TestDeliver(t *testing.T) {
 			if err := notifyCtx(t, n, m); err != nil {
 				t.Fatal(err)
 			}
-			msgs := be.messages()
+			msgs := be.Messages()
 			if len(msgs) != 1 {
 				t.Fatalf("server got %d messages, want 1", len(msgs))
 			}
 			got := msgs[0]
-			if got.from != "alerts@example.org" {
-				t.Errorf("MAIL FROM %q", got.from)
+			if got.From != "alerts@example.org" {
+				t.Errorf("MAIL FROM %q", got.From)
 			}
-			if strings.Join(got.to, ",") != "oncall@example.org,boss@example.org" {
-				t.Errorf("RCPT TO %q", got.to)
+			if strings.Join(got.To, ",") != "oncall@example.org,boss@example.org" {
+				t.Errorf("RCPT TO %q", got.To)
 			}
-			pm := parse(t, got.data)
+			pm := mailtest.Parse(t, got.Data)
 
-			from, err := mail.ParseAddress(pm.header.Get("From"))
+			from, err := mail.ParseAddress(pm.Header.Get("From"))
 			if err != nil || from.Name != "vigie" || from.Address != "alerts@example.org" {
-				t.Errorf("From %q: %v", pm.header.Get("From"), err)
+				t.Errorf("From %q: %v", pm.Header.Get("From"), err)
 			}
-			to, err := pm.header.AddressList("To")
+			to, err := pm.Header.AddressList("To")
 			if err != nil || len(to) != 2 || to[0].Name != "Ops On-Call" || to[0].Address != "oncall@example.org" || to[1].Address != "boss@example.org" {
-				t.Errorf("To %q: %v", pm.header.Get("To"), err)
+				t.Errorf("To %q: %v", pm.Header.Get("To"), err)
 			}
-			if pm.subject != m.Title {
-				t.Errorf("Subject decodes to %q, want %q", pm.subject, m.Title)
+			if pm.Subject != m.Title {
+				t.Errorf("Subject decodes to %q, want %q", pm.Subject, m.Title)
 			}
-			if raw := pm.header.Get("Subject"); !strings.HasPrefix(raw, "=?utf-8?q?") {
+			if raw := pm.Header.Get("Subject"); !strings.HasPrefix(raw, "=?utf-8?q?") {
 				t.Errorf("non-ASCII Subject not Q-encoded: %q", raw)
 			}
-			if d, err := pm.header.Date(); err != nil || !d.Equal(m.SentAt) {
-				t.Errorf("Date %q: %v", pm.header.Get("Date"), err)
+			if d, err := pm.Header.Date(); err != nil || !d.Equal(m.SentAt) {
+				t.Errorf("Date %q: %v", pm.Header.Get("Date"), err)
 			}
 			for name, want := range map[string]string{
 				"Auto-Submitted":   "auto-generated",
@@ -224,15 +147,15 @@ func TestDeliver(t *testing.T) {
 				"X-Vigie-Severity": "critical",
 				"MIME-Version":     "1.0",
 			} {
-				if got := pm.header.Get(name); got != want {
+				if got := pm.Header.Get(name); got != want {
 					t.Errorf("%s: %q, want %q", name, got, want)
 				}
 			}
-			if id := pm.header.Get("Message-ID"); !strings.HasPrefix(id, "<vigie.") || !strings.HasSuffix(id, "@example.org>") {
+			if id := pm.Header.Get("Message-ID"); !strings.HasPrefix(id, "<vigie.") || !strings.HasSuffix(id, "@example.org>") {
 				t.Errorf("Message-ID %q", id)
 			}
-			if !strings.HasPrefix(pm.text, m.Text) {
-				t.Errorf("text part does not start with the message text (quoted-printable round trip):\n%s", pm.text)
+			if !strings.HasPrefix(pm.Text, m.Text) {
+				t.Errorf("text part does not start with the message text (quoted-printable round trip):\n%s", pm.Text)
 			}
 		})
 	}
@@ -240,7 +163,7 @@ func TestDeliver(t *testing.T) {
 
 func TestContent(t *testing.T) {
 	p := newPKI(t)
-	be := &backend{}
+	be := &mailtest.Backend{}
 	n := newNotifier(t, p, Options{TLS: TLSNone, Port: startServer(t, TLSNone, p, be)})
 
 	firing, resolved := firingMessage(), resolvedMessage()
@@ -249,41 +172,41 @@ func TestContent(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	msgs := be.messages()
+	msgs := be.Messages()
 	if len(msgs) != 2 {
 		t.Fatalf("server got %d messages, want 2", len(msgs))
 	}
-	f, r := parse(t, msgs[0].data), parse(t, msgs[1].data)
+	f, r := mailtest.Parse(t, msgs[0].Data), mailtest.Parse(t, msgs[1].Data)
 
 	t.Run("html escapes values", func(t *testing.T) {
-		if strings.Contains(f.html, "<script>") {
-			t.Errorf("HTML part carries the reason's <script> unescaped:\n%s", f.html)
+		if strings.Contains(f.HTML, "<script>") {
+			t.Errorf("HTML part carries the reason's <script> unescaped:\n%s", f.HTML)
 		}
-		if !strings.Contains(f.html, "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;") {
-			t.Errorf("HTML part lacks the escaped reason:\n%s", f.html)
+		if !strings.Contains(f.HTML, "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;") {
+			t.Errorf("HTML part lacks the escaped reason:\n%s", f.HTML)
 		}
 	})
 	t.Run("states in colour and in words", func(t *testing.T) {
-		if !strings.Contains(f.html, "background:#cf222e") || !strings.Contains(f.html, ">DOWN</span>") {
-			t.Errorf("firing alert not shown red with its state:\n%s", f.html)
+		if !strings.Contains(f.HTML, "background:#cf222e") || !strings.Contains(f.HTML, ">DOWN</span>") {
+			t.Errorf("firing alert not shown red with its state:\n%s", f.HTML)
 		}
-		if !strings.Contains(r.html, "background:#1a7f37") || !strings.Contains(r.html, ">UP</span>") {
-			t.Errorf("resolved alert not shown green with its state:\n%s", r.html)
+		if !strings.Contains(r.HTML, "background:#1a7f37") || !strings.Contains(r.HTML, ">UP</span>") {
+			t.Errorf("resolved alert not shown green with its state:\n%s", r.HTML)
 		}
-		if strings.Contains(r.html, "#cf222e") {
-			t.Errorf("resolved message uses the firing colour:\n%s", r.html)
+		if strings.Contains(r.HTML, "#cf222e") {
+			t.Errorf("resolved message uses the firing colour:\n%s", r.HTML)
 		}
 	})
 	t.Run("ack link only while firing", func(t *testing.T) {
 		href := `href="` + html.EscapeString(firing.AckURL) + `"`
-		if !strings.Contains(f.html, href) || !strings.Contains(f.html, ">Acknowledge</a>") {
-			t.Errorf("firing HTML lacks %s:\n%s", href, f.html)
+		if !strings.Contains(f.HTML, href) || !strings.Contains(f.HTML, ">Acknowledge</a>") {
+			t.Errorf("firing HTML lacks %s:\n%s", href, f.HTML)
 		}
-		if !strings.Contains(f.text, "Acknowledge: "+firing.AckURL+"\n") {
-			t.Errorf("firing text lacks the ack link:\n%s", f.text)
+		if !strings.Contains(f.Text, "Acknowledge: "+firing.AckURL+"\n") {
+			t.Errorf("firing text lacks the ack link:\n%s", f.Text)
 		}
-		if strings.Contains(r.html, "Acknowledge") || strings.Contains(r.text, "Acknowledge") || strings.Contains(r.text, "/ack/") {
-			t.Errorf("resolved message offers to acknowledge:\n%s\n%s", r.text, r.html)
+		if strings.Contains(r.HTML, "Acknowledge") || strings.Contains(r.Text, "Acknowledge") || strings.Contains(r.Text, "/ack/") {
+			t.Errorf("resolved message offers to acknowledge:\n%s\n%s", r.Text, r.HTML)
 		}
 	})
 	t.Run("text part lists the alerts", func(t *testing.T) {
@@ -293,26 +216,26 @@ func TestContent(t *testing.T) {
 			"labels: env=prod, team=web",
 			firing.Alerts[0].URL,
 		} {
-			if !strings.Contains(f.text, want) {
-				t.Errorf("text part lacks %q:\n%s", want, f.text)
+			if !strings.Contains(f.Text, want) {
+				t.Errorf("text part lacks %q:\n%s", want, f.Text)
 			}
 		}
 	})
 	t.Run("html links the monitor", func(t *testing.T) {
-		if !strings.Contains(f.html, `<a href="https://vigie.example.org/monitors/cafe-web"`) || !strings.Contains(f.html, "env=prod, team=web") {
-			t.Errorf("HTML part lacks the monitor link or labels:\n%s", f.html)
+		if !strings.Contains(f.HTML, `<a href="https://vigie.example.org/monitors/cafe-web"`) || !strings.Contains(f.HTML, "env=prod, team=web") {
+			t.Errorf("HTML part lacks the monitor link or labels:\n%s", f.HTML)
 		}
 	})
 	t.Run("threaded by group", func(t *testing.T) {
-		if f.header.Get("References") == "" || f.header.Get("References") != r.header.Get("References") {
-			t.Errorf("References %q and %q, want the same for one group", f.header.Get("References"), r.header.Get("References"))
+		if f.Header.Get("References") == "" || f.Header.Get("References") != r.Header.Get("References") {
+			t.Errorf("References %q and %q, want the same for one group", f.Header.Get("References"), r.Header.Get("References"))
 		}
 	})
 }
 
 func TestMessageIDFollowsKey(t *testing.T) {
 	p := newPKI(t)
-	be := &backend{}
+	be := &mailtest.Backend{}
 	n := newNotifier(t, p, Options{TLS: TLSNone, Port: startServer(t, TLSNone, p, be)})
 
 	m := firingMessage()
@@ -324,8 +247,8 @@ func TestMessageIDFollowsKey(t *testing.T) {
 		}
 	}
 	var ids []string
-	for _, r := range be.messages() {
-		msg, err := mail.ReadMessage(bytes.NewReader(r.data))
+	for _, r := range be.Messages() {
+		msg, err := mail.ReadMessage(bytes.NewReader(r.Data))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -338,7 +261,7 @@ func TestMessageIDFollowsKey(t *testing.T) {
 
 func TestAuth(t *testing.T) {
 	p := newPKI(t)
-	be := &backend{username: testUser, password: testPassword}
+	be := &mailtest.Backend{Username: testUser, Password: testPassword}
 	port := startServer(t, TLSStartTLS, p, be)
 
 	good := newNotifier(t, p, Options{Port: port, Username: testUser, Password: testPassword})
@@ -358,7 +281,7 @@ func TestAuth(t *testing.T) {
 	if strings.Contains(err.Error(), wrong) {
 		t.Errorf("error shows the password: %v", err)
 	}
-	if n := len(be.messages()); n != 1 {
+	if n := len(be.Messages()); n != 1 {
 		t.Errorf("server got %d messages, want 1", n)
 	}
 }
@@ -367,13 +290,13 @@ func TestServerReplies(t *testing.T) {
 	p := newPKI(t)
 	for _, tc := range []struct {
 		name      string
-		be        *backend
+		be        *mailtest.Backend
 		permanent bool
 	}{
-		{"451 at RCPT", &backend{rcptErr: &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}}, false},
-		{"550 at RCPT", &backend{rcptErr: &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "mailbox unavailable"}}, true},
-		{"452 at DATA", &backend{dataErr: &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 3, 1}, Message: "insufficient storage"}}, false},
-		{"554 at DATA", &backend{dataErr: &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "rejected as spam"}}, true},
+		{"451 at RCPT", &mailtest.Backend{RcptErr: &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}}, false},
+		{"550 at RCPT", &mailtest.Backend{RcptErr: &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "mailbox unavailable"}}, true},
+		{"452 at DATA", &mailtest.Backend{DataErr: &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 3, 1}, Message: "insufficient storage"}}, false},
+		{"554 at DATA", &mailtest.Backend{DataErr: &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "rejected as spam"}}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			n := newNotifier(t, p, Options{TLS: TLSNone, Port: startServer(t, TLSNone, p, tc.be)})
@@ -467,7 +390,7 @@ func TestConnectionFailures(t *testing.T) {
 		}
 	})
 	t.Run("untrusted certificate", func(t *testing.T) {
-		port := startServer(t, TLSImplicit, p, &backend{})
+		port := startServer(t, TLSImplicit, p, &mailtest.Backend{})
 		n := newNotifier(t, newPKI(t), Options{TLS: TLSImplicit, Port: port})
 		err := notifyCtx(t, n, firingMessage())
 		if err == nil || notify.IsPermanent(err) || !strings.Contains(err.Error(), "certificate") {
@@ -475,7 +398,7 @@ func TestConnectionFailures(t *testing.T) {
 		}
 	})
 	t.Run("STARTTLS not offered", func(t *testing.T) {
-		port := startServer(t, TLSNone, p, &backend{})
+		port := startServer(t, TLSNone, p, &mailtest.Backend{})
 		n := newNotifier(t, p, Options{TLS: TLSStartTLS, Port: port})
 		err := notifyCtx(t, n, firingMessage())
 		if !notify.IsPermanent(err) || !strings.Contains(err.Error(), "STARTTLS not offered") {
@@ -544,5 +467,42 @@ func TestDefaultPorts(t *testing.T) {
 		if _, port, _ := net.SplitHostPort(n.addr); port != want {
 			t.Errorf("tls %q: port %s, want %s", security, port, want)
 		}
+	}
+}
+
+// A notice to a status page's subscriber comes rendered: it is sent as it is, with the
+// headers that give mail clients a one-click unsubscribe button (RFC 2369, RFC 8058).
+func TestNoticeComesRenderedWithUnsubscribeHeaders(t *testing.T) {
+	p := newPKI(t)
+	be := &mailtest.Backend{}
+	n := newNotifier(t, p, Options{TLS: TLSNone, Port: startServer(t, TLSNone, p, be), To: []string{"reader@example.net"}})
+	unsubscribe := "https://status.example.org/status/acme/unsubscribe/u42.1800000000.sig"
+	m := notify.Message{Key: "notice-1", GroupKey: "maintenance/7", Kind: notify.KindNotice, Severity: notify.SeverityInfo,
+		Title: "[Acme status] Scheduled maintenance: Database upgrade", Text: "Plain words.\nUnsubscribe: " + unsubscribe + "\n",
+		HTML: "<!DOCTYPE html><p>Rendered by the sender</p>", SentAt: started,
+		Notice: &notify.Notice{Event: "maintenance_scheduled", Page: "acme", UnsubscribeURL: unsubscribe}}
+	if err := notifyCtx(t, n, m); err != nil {
+		t.Fatal(err)
+	}
+	pm := mailtest.Parse(t, be.Messages()[0].Data)
+	if pm.Text != m.Text || pm.HTML != m.HTML {
+		t.Fatalf("the rendered parts were changed:\ntext %q\nhtml %q", pm.Text, pm.HTML)
+	}
+	for name, want := range map[string]string{
+		"List-Unsubscribe":      "<" + unsubscribe + ">",
+		"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+		"X-Vigie-Kind":          "notice",
+		"Subject":               m.Title,
+	} {
+		if got := pm.Header.Get(name); got != want {
+			t.Errorf("%s: %q, want %q", name, got, want)
+		}
+	}
+	// An alert has no list to leave.
+	if err := notifyCtx(t, n, firingMessage()); err != nil {
+		t.Fatal(err)
+	}
+	if h := mailtest.Parse(t, be.Messages()[1].Data).Header.Get("List-Unsubscribe"); h != "" {
+		t.Errorf("an alert carries List-Unsubscribe %q", h)
 	}
 }

@@ -33,6 +33,7 @@ const timeLayout = "2006-01-02 15:04 MST"
 
 // compose renders m as an RFC 5322 message with CRLF line endings: headers, then a
 // multipart/alternative body with a text/plain and a text/html part, both quoted-printable.
+// A message that comes rendered (m.HTML, with m.Text as its plain part) is sent as it is.
 func compose(from *mail.Address, to []*mail.Address, m notify.Message) ([]byte, error) {
 	sentAt := m.SentAt
 	if sentAt.IsZero() {
@@ -60,6 +61,12 @@ func compose(from *mail.Address, to []*mail.Address, m notify.Message) ([]byte, 
 	// Auto-Submitted (RFC 3834) and its Microsoft cousin keep vacation auto-replies away.
 	header("Auto-Submitted", "auto-generated")
 	header("X-Auto-Response-Suppress", "All")
+	if m.Notice != nil && m.Notice.UnsubscribeURL != "" {
+		// RFC 2369 and RFC 8058: mail clients show an unsubscribe button, and a POST of
+		// "List-Unsubscribe=One-Click" to the link ends the subscription without a visit.
+		header("List-Unsubscribe", "<"+oneLine(m.Notice.UnsubscribeURL)+">")
+		header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
+	}
 	header("X-Vigie-Kind", oneLine(string(m.Kind)))
 	if m.Severity != "" {
 		header("X-Vigie-Severity", oneLine(string(m.Severity)))
@@ -68,18 +75,22 @@ func compose(from *mail.Address, to []*mail.Address, m notify.Message) ([]byte, 
 	header("Content-Type", mime.FormatMediaType("multipart/alternative", map[string]string{"boundary": mw.Boundary()}))
 	buf.WriteString("\r\n")
 
-	v := newView(m, sentAt)
-	var html bytes.Buffer
-	if err := htmlTemplate.Execute(&html, v); err != nil {
-		return nil, err
+	text, html := []byte(m.Text), []byte(m.HTML)
+	if m.HTML == "" {
+		v := newView(m, sentAt)
+		var b bytes.Buffer
+		if err := htmlTemplate.Execute(&b, v); err != nil {
+			return nil, err
+		}
+		text, html = []byte(plainText(m, v)), b.Bytes()
 	}
 	// Clients show the last alternative they can display: plain text first, HTML last.
 	for _, part := range []struct {
 		contentType string
 		body        []byte
 	}{
-		{"text/plain; charset=utf-8", []byte(plainText(m, v))},
-		{"text/html; charset=utf-8", html.Bytes()},
+		{"text/plain; charset=utf-8", text},
+		{"text/html; charset=utf-8", html},
 	} {
 		w, err := mw.CreatePart(textproto.MIMEHeader{
 			"Content-Type":              {part.contentType},

@@ -35,6 +35,7 @@ func Run(t *testing.T, open Opener) {
 		{"Alerts", testAlerts},
 		{"Maintenances", testMaintenances},
 		{"BackupRuns", testBackupRuns},
+		{"Subscribers", testSubscribers},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -78,7 +79,7 @@ func testMigrations(t *testing.T, db DB) {
 		t.Fatalf("status %+v: want all applied", ms)
 	}
 	for i, m := range ms {
-		if m.Version != i+1 || m.Name == "" || m.AppliedAt.IsZero() {
+		if i > 0 && m.Version <= ms[i-1].Version || m.Name == "" || m.AppliedAt.IsZero() {
 			t.Errorf("migration %d = %+v", i, m)
 		}
 	}
@@ -86,7 +87,7 @@ func testMigrations(t *testing.T, db DB) {
 
 func testNewerDatabaseRefused(t *testing.T, db DB) {
 	ms, _ := db.Store.MigrationStatus(ctx)
-	future := len(ms) + 1
+	future := ms[len(ms)-1].Version + 1
 	if _, err := db.Raw.Exec(fmt.Sprintf(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (%d, 'from_the_future', 0)`, future)); err != nil {
 		t.Fatal(err)
 	}
