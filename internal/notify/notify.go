@@ -20,6 +20,8 @@ const (
 	KindEscalate Kind = "escalate" // not acknowledged in time: the next escalation step
 	KindResolved Kind = "resolved" // the alert closed
 	KindTest     Kind = "test"     // `vigie notify test`
+	// KindUpdateDue: an incident's promised public update is late.
+	KindUpdateDue Kind = "update_due"
 )
 
 // Severity of the alert behind a message.

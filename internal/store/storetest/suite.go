@@ -34,6 +34,7 @@ func Run(t *testing.T, open Opener) {
 		{"ConcurrentClaims", testConcurrentClaims},
 		{"Alerts", testAlerts},
 		{"Maintenances", testMaintenances},
+		{"Incidents", testIncidents},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
