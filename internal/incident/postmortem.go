@@ -145,7 +145,7 @@ func renderPostmortem(inc *Incident, f facts) string {
 	if f.PageTitle != "" {
 		meta = append(meta, f.PageTitle)
 	}
-	meta = append(meta, fmt.Sprintf("%s – %s", stamp(win.From), stamp(win.To)))
+	meta = append(meta, span(win, f.Loc))
 	b.WriteString(strings.Join(meta, " · ") + "\n\n")
 
 	section(&b, "Summary", inc.Logbook.WhatIsGoingOn)
@@ -157,15 +157,17 @@ func renderPostmortem(inc *Incident, f facts) string {
 	if len(inc.Components) > 0 {
 		fmt.Fprintf(&b, "- Affected: %s.\n", describeComponents(inc.Components, f.Names))
 	}
-	fmt.Fprintf(&b, "- Customers were affected for %s, from %s to %s.\n", human.Duration(win.Duration()), stamp(win.From), stamp(win.To))
+	fmt.Fprintf(&b, "- Customers were affected for %s: %s.\n", human.Duration(win.Duration()), span(win, f.Loc))
 	for _, c := range f.SLA {
-		share := ""
-		if c.Budget > 0 {
-			share = fmt.Sprintf(", %d%% of", int(100*float64(c.Used)/float64(c.Budget)+0.5))
-		} else {
-			share = " of"
+		switch {
+		case c.Used == 0:
+			fmt.Fprintf(&b, "- SLA: %s lost nothing of its %s budget for %s (its monitors saw no downtime).\n", c.Name, minutes(c.Budget), c.Month)
+		case c.Budget > 0:
+			fmt.Fprintf(&b, "- SLA: %s lost %s, %d%% of its %s budget for %s.\n", c.Name, minutes(c.Used),
+				int(100*float64(c.Used)/float64(c.Budget)+0.5), minutes(c.Budget), c.Month)
+		default:
+			fmt.Fprintf(&b, "- SLA: %s lost %s in %s.\n", c.Name, minutes(c.Used), c.Month)
 		}
-		fmt.Fprintf(&b, "- SLA: %s lost %s of downtime%s its %s budget of %s.\n", c.Name, minutes(c.Used), share, c.Month, minutes(c.Budget))
 	}
 	var measures []string
 	for _, m := range []struct {
@@ -209,6 +211,15 @@ func renderPostmortem(inc *Incident, f facts) string {
 	return strings.TrimRight(b.String(), "\n") + "\n"
 }
 
+// span writes a window in loc, the day once when it does not change.
+func span(w sla.Window, loc *time.Location) string {
+	from, to := w.From.In(loc), w.To.In(loc)
+	if from.Format("2006-01-02") == to.Format("2006-01-02") {
+		return from.Format("2 Jan 2006 15:04") + " – " + to.Format("15:04 MST")
+	}
+	return from.Format("2 Jan 2006 15:04 MST") + " – " + to.Format("2 Jan 2006 15:04 MST")
+}
+
 func section(b *strings.Builder, title, text string) {
 	text = strings.TrimSpace(text)
 	if text == "" {
@@ -222,19 +233,19 @@ func minutes(d time.Duration) string {
 	return fmt.Sprintf("%.1f min", d.Minutes())
 }
 
-// TimelineLine is one moment of an incident as it may be told publicly.
-type TimelineLine struct {
+// timelineLine is one moment of an incident as it may be told publicly.
+type timelineLine struct {
 	At   time.Time
 	Text string
 }
 
 // publicTimeline is the incident's milestones and public updates, in time order; the
 // bodies of internal entries are left out.
-func publicTimeline(inc *Incident) []TimelineLine {
-	var out []TimelineLine
+func publicTimeline(inc *Incident) []timelineLine {
+	var out []timelineLine
 	add := func(t time.Time, text string) {
 		if !t.IsZero() {
-			out = append(out, TimelineLine{t, text})
+			out = append(out, timelineLine{t, text})
 		}
 	}
 	add(inc.StartedAt, "Impact began.")
@@ -249,7 +260,10 @@ func publicTimeline(inc *Incident) []TimelineLine {
 		}
 	}
 	add(inc.MitigatedAt, "Mitigated: the impact stopped.")
-	add(inc.ResolvedAt, "Resolved.")
-	slices.SortStableFunc(out, func(a, b TimelineLine) int { return a.At.Compare(b.At) })
+	// A closing public update says it already.
+	if !slices.ContainsFunc(inc.Entries, func(e Entry) bool { return e.Kind == EntryUpdate && e.Status == Resolved }) {
+		add(inc.ResolvedAt, "Resolved.")
+	}
+	slices.SortStableFunc(out, func(a, b timelineLine) int { return a.At.Compare(b.At) })
 	return out
 }
