@@ -2,6 +2,7 @@ package incident
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -63,8 +64,11 @@ func (s *Service) AlertChanged(ctx context.Context, a alert.Alert, rule *Rule) e
 			_, err := s.modify(ctx, open[i].ID, func(inc *Incident, now time.Time) error {
 				inc.Alerts = append(inc.Alerts, AlertLink{AlertID: a.ID, Monitor: a.Monitor})
 				inc.record(a.StartedAt, EntryAlertFired, AlertCreator, alertText(a)).AlertID = a.ID
+				if err := followAlert(inc, a); err != nil && !errors.Is(err, errUnchanged) {
+					return err
+				}
 				sortEntries(inc)
-				return followAlert(inc, a)
+				return nil
 			})
 			return err
 		}
@@ -142,7 +146,7 @@ func (s *Service) openFromAlert(ctx context.Context, a alert.Alert, rule *Rule, 
 		u := *inc.record(now, EntryUpdate, AlertCreator, msg)
 		update = &u
 	}
-	if err := followAlert(inc, a); err != nil && err != errUnchanged {
+	if err := followAlert(inc, a); err != nil && !errors.Is(err, errUnchanged) {
 		return err
 	}
 	if err := s.opts.Store.CreateIncident(ctx, inc); err != nil {

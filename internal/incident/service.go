@@ -358,7 +358,7 @@ func (s *Service) modify(ctx context.Context, id int64, fn func(inc *Incident, n
 		}
 		inc.UpdatedAt = now
 		err = s.opts.Store.SaveIncident(ctx, inc)
-		if errors.Is(err, ErrChanged) && attempt < 5 {
+		if errors.Is(err, ErrChanged) && attempt < 20 { // each retry means another save landed: progress
 			continue
 		}
 		if err != nil {
