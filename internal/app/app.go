@@ -25,9 +25,11 @@ import (
 	"vigie/internal/clock"
 	"vigie/internal/config"
 	"vigie/internal/errs"
+	"vigie/internal/incident"
 	"vigie/internal/monitor"
 	"vigie/internal/notify"
 	"vigie/internal/status"
+	"vigie/internal/status/sla"
 	"vigie/internal/store"
 	"vigie/internal/store/postgres"
 	"vigie/internal/store/sqlite"
@@ -67,6 +69,7 @@ type App struct {
 	alerting   atomic.Pointer[alerting]
 	pages      atomic.Pointer[[]*status.Page]
 	status     *status.Service
+	incidents  *incident.Service
 	outbox     *notify.Dispatcher
 	alerts     *alert.Engine
 	stop       context.CancelFunc
@@ -145,13 +148,32 @@ func New(ctx context.Context, o Options) (*App, error) {
 	// The status service reads monitors through a.engine, built just below; it is only
 	// called once the app runs.
 	a.status = status.NewService(status.Options{History: a.store, Monitors: func() []monitor.Snapshot { return a.engine.Snapshots() },
-		Clock: o.Clock, Logger: a.log, Maintenances: a.store, Pages: func() []*status.Page { return *a.pages.Load() }})
+		Clock: o.Clock, Logger: a.log, Maintenances: a.store, Pages: func() []*status.Page { return *a.pages.Load() },
+		Stated: func(ctx context.Context, page string) (map[string]sla.Level, error) {
+			return a.incidents.StatedLevels(ctx, page)
+		}})
+	a.incidents = incident.NewService(incident.Options{Store: a.store, Clock: o.Clock, Logger: a.log,
+		Pages: func() []*status.Page { return *a.pages.Load() }, SLA: a.status, Outbox: a.outbox,
+		Targets: func(name string, t time.Time) []string { return a.alerting.Load().targets(name, t) },
+		BaseURL: func() string { return a.cfg.Load().Server.BaseURL.String() },
+		// Announcer: left nil here; subscribers are wired to it by the lead.
+		Changed: a.status.Invalidate,
+		AckAlerts: func(ctx context.Context, ids []int64, by string) error {
+			_, err := a.alerts.Ack(ctx, ids, by)
+			return err
+		},
+		ImpactStart: a.impactStart})
 	a.alerts = alert.NewEngine(alert.Options{Store: a.store, Outbox: a.outbox, Clock: o.Clock, Logger: a.log,
 		Routes:        func() []alert.Route { return a.alerting.Load().routes },
 		BaseURL:       func() string { return a.cfg.Load().Server.BaseURL.String() },
 		Signer:        signer,
 		Expand:        func(name string, t time.Time) []string { return a.alerting.Load().expand(name, t) },
-		InMaintenance: a.status.InMaintenance})
+		InMaintenance: a.status.InMaintenance,
+		Changed: func(ctx context.Context, al alert.Alert) {
+			if err := a.incidents.AlertChanged(ctx, al, a.alerting.Load().incidentRuleFor(al)); err != nil {
+				a.log.Error("following an alert in the logbook failed", "alert", al.ID, "err", err)
+			}
+		}})
 	a.engine = monitor.NewEngine(monitor.Options{Store: a.store, Clock: o.Clock, Logger: a.log,
 		OnLateness: func(d time.Duration) { lateness.Observe(d.Seconds()) },
 		OnChange: func(ev monitor.Event, d *monitor.Definition) {
@@ -195,6 +217,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Status:        a.status,
 		Maintenances:  a.store,
 		StatusPages:   func() []*status.Page { return *a.pages.Load() },
+		Incidents:     a.incidents,
 	})
 	if err != nil {
 		a.store.Close()
@@ -277,6 +300,7 @@ func (a *App) Start(ctx context.Context) error {
 	a.wg.Go(func() { a.pruneLoop(bg) })
 	a.wg.Go(func() { a.outbox.Run(bg) })
 	a.wg.Go(func() { a.alerts.Run(bg) })
+	a.wg.Go(func() { a.incidents.Run(bg) })
 	a.wg.Go(func() {
 		a.engine.Run(bg, func(ctx context.Context) {
 			a.engine.Maintain(ctx, func() (time.Duration, time.Duration) {

@@ -17,6 +17,7 @@ import (
 
 	"vigie/internal/auth"
 	"vigie/internal/clock"
+	"vigie/internal/incident"
 	"vigie/internal/status"
 	"vigie/internal/store"
 )
@@ -79,6 +80,8 @@ type Options struct {
 	Status       Status
 	StatusPages  func() []*status.Page
 	Maintenances status.MaintenanceStore
+	// Incidents is the logbook; nil when it does not run (some tests).
+	Incidents *incident.Service
 }
 
 // Server holds the handlers. Build it with New and serve Handler().
@@ -166,6 +169,19 @@ func (s *Server) buildRoutes() []route {
 		{"GET /api/v1/maintenances/{id}", api(auth.ScopeRead, s.apiGetMaintenance)},
 		{"POST /api/v1/maintenances/{id}/updates", api(auth.ScopeWrite, s.apiMaintenanceUpdate)},
 		{"POST /api/v1/maintenances/{id}/cancel", api(auth.ScopeWrite, s.apiCancelMaintenance)},
+		{"GET /api/v1/incidents", api(auth.ScopeRead, s.apiListIncidents)},
+		{"POST /api/v1/incidents", api(auth.ScopeWrite, s.apiOpenIncident)},
+		{"GET /api/v1/incidents/{id}", api(auth.ScopeRead, s.apiGetIncident)},
+		{"PATCH /api/v1/incidents/{id}", api(auth.ScopeWrite, s.apiEditIncident)},
+		{"POST /api/v1/incidents/{id}/updates", api(auth.ScopeWrite, s.apiIncidentUpdate)},
+		{"POST /api/v1/incidents/{id}/notes", api(auth.ScopeWrite, s.apiIncidentNote)},
+		{"POST /api/v1/incidents/{id}/ack", api(auth.ScopeWrite, s.apiIncidentAck)},
+		{"POST /api/v1/incidents/{id}/resolve", api(auth.ScopeWrite, s.apiResolveIncident)},
+		{"POST /api/v1/incidents/{id}/actions", api(auth.ScopeWrite, s.apiAddAction)},
+		{"PATCH /api/v1/incidents/{id}/actions/{action}", api(auth.ScopeWrite, s.apiEditAction)},
+		{"GET /api/v1/incidents/{id}/postmortem", api(auth.ScopeRead, s.apiGetPostmortem)},
+		{"PUT /api/v1/incidents/{id}/postmortem", api(auth.ScopeWrite, s.apiPutPostmortem)},
+		{"POST /api/v1/incidents/{id}/postmortem/publish", api(auth.ScopeWrite, s.apiPublishPostmortem)},
 		{"GET /api/v1/notifications", api(auth.ScopeRead, s.apiListNotifications)},
 		{"GET /api/v1/notifications/{id}", api(auth.ScopeRead, s.apiGetNotification)},
 		{"POST /api/v1/notifications/{id}/resend", api(auth.ScopeWrite, s.apiResendNotification)},
@@ -186,6 +202,11 @@ func (s *Server) buildRoutes() []route {
 		{"GET /status/{slug}/api/v2/status.json", s.serveAPI(s.statusStatusJSON)},
 		{"GET /status/{slug}/api/v2/components.json", s.serveAPI(s.statusComponentsJSON)},
 		{"GET /status/{slug}/api/v2/scheduled-maintenances.json", s.serveAPI(s.statusMaintenancesJSON)},
+		{"GET /status/{slug}/api/v2/incidents.json", s.serveAPI(s.statusIncidentsJSON)},
+		{"GET /status/{slug}/api/v2/incidents/unresolved.json", s.serveAPI(s.statusUnresolvedJSON)},
+		{"GET /status/{slug}/incidents/{id}", uiHandlerFunc(s, s.statusIncidentPage)},
+		{"GET /status/{slug}/feed.atom", uiHandlerFunc(s, s.statusAtom)},
+		{"GET /status/{slug}/feed.rss", uiHandlerFunc(s, s.statusRSS)},
 		{"GET /status/{slug}/badge.svg", uiHandlerFunc(s, s.statusBadge)},
 
 		// Acknowledgement links from messages: the signed token is the credential.
@@ -206,6 +227,18 @@ func (s *Server) buildRoutes() []route {
 		{"GET /silences", ui(s.silencesPage)},
 		{"POST /silences", ui(s.silencesCreate)},
 		{"POST /silences/{id}/end", ui(s.silencesEnd)},
+		{"GET /incidents", ui(s.incidentsPage)},
+		{"POST /incidents", ui(s.incidentsOpen)},
+		{"GET /incidents/{id}", ui(s.incidentPage)},
+		{"POST /incidents/{id}/update", ui(s.incidentPostUpdate)},
+		{"POST /incidents/{id}/note", ui(s.incidentAddNote)},
+		{"POST /incidents/{id}/logbook", ui(s.incidentSaveLogbook)},
+		{"POST /incidents/{id}/ack", ui(s.incidentAck)},
+		{"POST /incidents/{id}/resolve", ui(s.incidentResolve)},
+		{"POST /incidents/{id}/actions", ui(s.incidentAddAction)},
+		{"POST /incidents/{id}/actions/{action}/done", ui(s.incidentActionDone)},
+		{"GET /incidents/{id}/postmortem", ui(s.postmortemPage)},
+		{"POST /incidents/{id}/postmortem", ui(s.postmortemSave)},
 		{"GET /notifications", ui(s.notificationsPage)},
 		{"GET /notifications/{id}", ui(s.notificationPage)},
 		{"POST /notifications/{id}/resend", ui(s.notificationResend)},

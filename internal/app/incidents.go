@@ -1,0 +1,68 @@
+package app
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"vigie/internal/alert"
+	"vigie/internal/config"
+	"vigie/internal/incident"
+	"vigie/internal/monitor"
+)
+
+// incidentRule turns a route's `incident` key into the rule the logbook follows; nil when
+// the route opens no incidents. Reminders go to the route's receivers unless it names others.
+func incidentRule(r config.Route) *incident.Rule {
+	if !r.Incident.Enabled() {
+		return nil
+	}
+	remind := r.Incident.Remind
+	if len(remind) == 0 {
+		remind = r.Receivers
+	}
+	return &incident.Rule{Page: r.Incident.Page, Severity: incident.Severity(r.Incident.Severity), Components: r.Incident.Components,
+		NextUpdate: r.Incident.NextUpdate.Std(), Remind: slices.Clone(remind)}
+}
+
+// incidentRuleFor is the rule of the first route that sends the alert and opens incidents.
+func (al *alerting) incidentRuleFor(a alert.Alert) *incident.Rule {
+	for _, i := range alert.Matching(al.routes, a.Labels) {
+		if rule := al.incidents[i]; rule != nil && slices.Contains(al.routes[i].NotifyOn, a.Kind) {
+			return rule
+		}
+	}
+	return nil
+}
+
+// targets turns a name into the receivers it stands for at t: a receiver itself, or the
+// people an on-call schedule has on duty; nil for a name that is neither.
+func (al *alerting) targets(name string, t time.Time) []string {
+	if _, ok := al.receivers[name]; ok {
+		return []string{name}
+	}
+	if o, ok := al.oncall[name]; ok {
+		return o.Active(t)
+	}
+	return nil
+}
+
+// impactStart finds when a monitor's trouble began: the first of the failing checks that
+// led to the state change detected at `detected`, within the hour before. Zero when the
+// results do not say (not written yet, or pruned).
+func (a *App) impactStart(ctx context.Context, mon string, detected time.Time) time.Time {
+	rs, err := a.store.Results(ctx, mon, detected.Add(-time.Hour), detected.Add(time.Second))
+	if err != nil {
+		return time.Time{}
+	}
+	return firstFailure(rs)
+}
+
+// firstFailure is the start of the run of failing results at the end of rs.
+func firstFailure(rs []monitor.Result) time.Time {
+	var first time.Time
+	for i := len(rs) - 1; i >= 0 && rs[i].Status != monitor.StatusUp; i-- {
+		first = rs[i].At
+	}
+	return first
+}
