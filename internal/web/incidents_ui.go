@@ -490,15 +490,18 @@ func (s *Server) postmortemSave(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return fail(errs.E(errs.Invalid, "do: want preview, save or publish, got %q", do))
 	}
-	if inc, err = svc.SavePostmortem(r.Context(), id, text, by); err != nil {
+	saved, err := svc.SavePostmortem(r.Context(), id, text, by)
+	if err != nil {
 		return fail(err)
 	}
 	notice := "Draft saved."
 	if do == "publish" {
-		if inc, err = svc.PublishPostmortem(r.Context(), id, by); err != nil {
+		published, err := svc.PublishPostmortem(r.Context(), id, by)
+		if err != nil {
+			inc = saved // the draft is saved: show it, with why it is not published
 			return fail(err)
 		}
-		notice = "Published on the status page."
+		saved, notice = published, "Published on the status page."
 	}
-	return s.renderPostmortem(w, r, http.StatusOK, inc, text, false, "", notice)
+	return s.renderPostmortem(w, r, http.StatusOK, saved, text, false, "", notice)
 }
