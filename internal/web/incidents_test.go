@@ -41,8 +41,8 @@ func newIncidentEnv(t *testing.T) *incidentEnv {
 	for _, ev := range []monitor.Event{
 		{Monitor: "api", At: now.AddDate(0, 0, -80), State: monitor.StateUp},
 		{Monitor: "web", At: now.AddDate(0, 0, -80), State: monitor.StateUp},
-		{Monitor: "api", At: now.AddDate(0, 0, -40), State: monitor.StateDown},
-		{Monitor: "api", At: now.AddDate(0, 0, -40).Add(35 * time.Minute), State: monitor.StateUp},
+		{Monitor: "api", At: now.Add(-40 * 24 * time.Hour), State: monitor.StateDown},
+		{Monitor: "api", At: now.Add(-40*24*time.Hour + 35*time.Minute), State: monitor.StateUp},
 		{Monitor: "api", At: now.Add(-25 * time.Minute), State: monitor.StateDown},
 	} {
 		if err := db.Store.InsertEvent(ctx, ev); err != nil {

@@ -477,7 +477,8 @@ func (s *Server) postmortemSave(w http.ResponseWriter, r *http.Request) error {
 	}
 	fail := func(err error) error {
 		if c := errs.CodeOf(err); c == errs.Invalid || c == errs.Conflict {
-			return s.renderPostmortem(w, r, statusOf(c), inc, text, true, errs.MessageOf(err), "")
+			unsaved := inc.Postmortem == nil || inc.Postmortem.Markdown != text
+			return s.renderPostmortem(w, r, statusOf(c), inc, text, unsaved, errs.MessageOf(err), "")
 		}
 		return err
 	}
@@ -485,7 +486,7 @@ func (s *Server) postmortemSave(w http.ResponseWriter, r *http.Request) error {
 	switch do {
 	case "preview":
 		return s.renderPostmortem(w, r, http.StatusOK, inc, text, inc.Postmortem == nil || inc.Postmortem.Markdown != text, "",
-			"Preview below. Nothing is saved until you save.")
+			"Preview on the right. Nothing is saved until you save.")
 	case "save", "publish":
 	default:
 		return fail(errs.E(errs.Invalid, "do: want preview, save or publish, got %q", do))
