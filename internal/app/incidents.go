@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"log/slog"
 	"slices"
 	"time"
 
@@ -9,6 +10,9 @@ import (
 	"vigie/internal/config"
 	"vigie/internal/incident"
 	"vigie/internal/monitor"
+	"vigie/internal/notify"
+	"vigie/internal/status"
+	"vigie/internal/store"
 )
 
 // incidentRule turns a route's `incident` key into the rule the logbook follows; nil when
@@ -65,4 +69,35 @@ func firstFailure(rs []monitor.Result) time.Time {
 		first = rs[i].At
 	}
 	return first
+}
+
+// OfflineIncidents is the logbook for one-shot commands (`vigie incident ...`): it checks
+// pages, components and receivers against the configuration and computes post-mortems' SLA
+// figures from the store, but sends nothing: the running server sends reminders, and its
+// status pages show a change at their next refresh (30 s at most).
+func OfflineIncidents(st *store.Store, cfg *config.Config, log *slog.Logger) (*incident.Service, error) {
+	pages, err := buildStatusPages(cfg)
+	if err != nil {
+		return nil, err
+	}
+	defs, err := BuildMonitors(cfg.Monitors)
+	if err != nil {
+		return nil, err
+	}
+	snaps := make([]monitor.Snapshot, len(defs))
+	for i := range defs {
+		snaps[i] = monitor.Snapshot{Definition: &defs[i]}
+	}
+	al := &alerting{receivers: map[string]notify.Notifier{}, oncall: map[string]config.OnCall{}}
+	for _, r := range cfg.Receivers {
+		al.receivers[r.Name] = nil // only the names matter here
+	}
+	for _, o := range cfg.OnCall {
+		al.oncall[o.Name] = o
+	}
+	listPages := func() []*status.Page { return pages }
+	sla := status.NewService(status.Options{History: st, Monitors: func() []monitor.Snapshot { return snaps }, Logger: log,
+		Maintenances: st, Pages: listPages})
+	return incident.NewService(incident.Options{Store: st, Logger: log, Pages: listPages, SLA: sla, Targets: al.targets,
+		BaseURL: func() string { return cfg.Server.BaseURL.String() }}), nil
 }
