@@ -57,6 +57,12 @@ func withIncidents(env Env, f *rootFlags, fn func(ctx context.Context, svc *inci
 	})
 }
 
+// checkIDs checks ID arguments before anything is opened.
+func checkIDs(_ *cobra.Command, args []string) error {
+	_, err := parseIDs(args)
+	return err
+}
+
 // incidentFlags are the fields open and update share.
 type incidentFlags struct {
 	title, severity, page, lead, comms, message, next, eta, started string
@@ -191,11 +197,8 @@ func newIncidentUpdateCmd(env Env, f *rootFlags) *cobra.Command {
 		Example: `  vigie incident update 4 --status identified --message "A full disk; cleaning up." --next-update 30m --eta 1h
   vigie incident update 4 --note "df -h shows /var at 100%"
   vigie incident update 4 --how-understood "Logs were never rotated." --severity SEV1`,
-		Args: cobra.ExactArgs(1),
-		PreRunE: func(_ *cobra.Command, args []string) error {
-			_, err := parseIDs(args)
-			return err
-		},
+		Args:    cobra.ExactArgs(1),
+		PreRunE: checkIDs,
 		RunE: withIncidents(env, f, func(ctx context.Context, svc *incident.Service, args []string) error {
 			ids, _ := parseIDs(args)
 			id, now, by := ids[0], time.Now(), cliAuthor(env)
@@ -305,10 +308,7 @@ func newIncidentResolveCmd(env Env, f *rootFlags) *cobra.Command {
 		Short:   "Resolve an incident, with a last public update",
 		Example: `  vigie incident resolve 4 --message "Everything works again. A post-mortem follows."`,
 		Args:    cobra.ExactArgs(1),
-		PreRunE: func(_ *cobra.Command, args []string) error {
-			_, err := parseIDs(args)
-			return err
-		},
+		PreRunE: checkIDs,
 		RunE: withIncidents(env, f, func(ctx context.Context, svc *incident.Service, args []string) error {
 			ids, _ := parseIDs(args)
 			inc, err := svc.Resolve(ctx, ids[0], message, cliAuthor(env))
@@ -421,10 +421,7 @@ notes, roles or owners). --edit FILE saves FILE (- for stdin) as the draft; --pu
 draft on the status page (the incident must be resolved).`,
 		Example: `  vigie incident postmortem 4 > pm.md && $EDITOR pm.md && vigie incident postmortem 4 --edit pm.md --publish`,
 		Args:    cobra.ExactArgs(1),
-		PreRunE: func(_ *cobra.Command, args []string) error {
-			_, err := parseIDs(args)
-			return err
-		},
+		PreRunE: checkIDs,
 		RunE: withIncidents(env, f, func(ctx context.Context, svc *incident.Service, args []string) error {
 			ids, _ := parseIDs(args)
 			id, by := ids[0], cliAuthor(env)

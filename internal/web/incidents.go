@@ -228,6 +228,28 @@ func (s *Server) incidentID(r *http.Request) (*incident.Service, int64, error) {
 	return svc, id, nil
 }
 
+// incidentCall is the shape of most incident changes: read {id}, decode the body into req
+// (when req is not nil; an empty body is allowed when optional), run fn, and answer code
+// with the incident.
+func (s *Server) incidentCall(w http.ResponseWriter, r *http.Request, code int, req any, optional bool,
+	fn func(svc *incident.Service, id int64, by string) (*incident.Incident, error)) error {
+	svc, id, err := s.incidentID(r)
+	if err != nil {
+		return err
+	}
+	if req != nil && !(optional && r.ContentLength == 0) {
+		if err := decodeJSON(r, req); err != nil {
+			return err
+		}
+	}
+	inc, err := fn(svc, id, principalFrom(r.Context()).name())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, code, s.toIncidentJSON(inc))
+	return nil
+}
+
 func (s *Server) apiGetIncident(w http.ResponseWriter, r *http.Request) error {
 	svc, id, err := s.incidentID(r)
 	if err != nil {
@@ -391,10 +413,6 @@ func (s *Server) apiOpenIncident(w http.ResponseWriter, r *http.Request) error {
 // "components", "lead", "comms", "remind", "started_at", "eta" (null clears),
 // "next_update_at" (null clears) or "next_update_in", "logbook": {...}.
 func (s *Server) apiEditIncident(w http.ResponseWriter, r *http.Request) error {
-	svc, id, err := s.incidentID(r)
-	if err != nil {
-		return err
-	}
 	var req struct {
 		Title        *string               `json:"title"`
 		Severity     *string               `json:"severity"`
@@ -410,55 +428,46 @@ func (s *Server) apiEditIncident(w http.ResponseWriter, r *http.Request) error {
 		NextUpdateIn string                `json:"next_update_in"`
 		Logbook      logbookRequest        `json:"logbook"`
 	}
-	if err := decodeJSON(r, &req); err != nil {
-		return err
-	}
-	c := incident.Changes{Title: req.Title, Page: req.Page, Lead: req.Lead, Comms: req.Comms, Remind: req.Remind, StartedAt: req.StartedAt,
-		ETA: req.ETA.ptr(), Logbook: incident.LogbookChanges(req.Logbook), By: principalFrom(r.Context()).name()}
-	if c.NextUpdateAt, err = promise("next_update_at", req.NextUpdateAt, req.NextUpdateIn, s.Clock.Now()); err != nil {
-		return err
-	}
-	if req.Severity != nil {
-		v, err := incident.ParseSeverity(*req.Severity)
-		if err != nil {
-			return err
+	return s.incidentCall(w, r, http.StatusOK, &req, false, func(svc *incident.Service, id int64, by string) (*incident.Incident, error) {
+		c := incident.Changes{Title: req.Title, Page: req.Page, Lead: req.Lead, Comms: req.Comms, Remind: req.Remind, StartedAt: req.StartedAt,
+			ETA: req.ETA.ptr(), Logbook: incident.LogbookChanges(req.Logbook), By: by}
+		var err error
+		if c.NextUpdateAt, err = promise("next_update_at", req.NextUpdateAt, req.NextUpdateIn, s.Clock.Now()); err != nil {
+			return nil, err
 		}
-		c.Severity = &v
-	}
-	if req.Status != nil {
-		v, err := incident.ParseStatus(*req.Status)
-		if err != nil {
-			return err
+		if req.Severity != nil {
+			v, err := incident.ParseSeverity(*req.Severity)
+			if err != nil {
+				return nil, err
+			}
+			c.Severity = &v
 		}
-		c.Status = &v
-	}
-	if req.Components != nil {
-		page := ""
-		if req.Page != nil {
-			page = *req.Page
-		} else if cur, err := svc.Get(r.Context(), id); err == nil {
-			page = cur.Page
-		} else {
-			return err
+		if req.Status != nil {
+			v, err := incident.ParseStatus(*req.Status)
+			if err != nil {
+				return nil, err
+			}
+			c.Status = &v
 		}
-		comps := s.components(page, *req.Components)
-		c.Components = &comps
-	}
-	inc, err := svc.Edit(r.Context(), id, c)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, s.toIncidentJSON(inc))
-	return nil
+		if req.Components != nil {
+			page := ""
+			if req.Page != nil {
+				page = *req.Page
+			} else if cur, err := svc.Get(r.Context(), id); err == nil {
+				page = cur.Page
+			} else {
+				return nil, err
+			}
+			comps := s.components(page, *req.Components)
+			c.Components = &comps
+		}
+		return svc.Edit(r.Context(), id, c)
+	})
 }
 
 // apiIncidentUpdate posts a public update: {"body", "status"?, "components"?, "eta"?,
 // "next_update_at"? | "next_update_in"?}.
 func (s *Server) apiIncidentUpdate(w http.ResponseWriter, r *http.Request) error {
-	svc, id, err := s.incidentID(r)
-	if err != nil {
-		return err
-	}
 	var req struct {
 		Body         string                `json:"body"`
 		Status       string                `json:"status"`
@@ -467,93 +476,52 @@ func (s *Server) apiIncidentUpdate(w http.ResponseWriter, r *http.Request) error
 		NextUpdateAt optTime               `json:"next_update_at"`
 		NextUpdateIn string                `json:"next_update_in"`
 	}
-	if err := decodeJSON(r, &req); err != nil {
-		return err
-	}
-	u := incident.Update{Body: req.Body, ETA: req.ETA.ptr(), By: principalFrom(r.Context()).name()}
-	if req.Status != "" {
-		if u.Status, err = incident.ParseStatus(req.Status); err != nil {
-			return err
+	return s.incidentCall(w, r, http.StatusCreated, &req, false, func(svc *incident.Service, id int64, by string) (*incident.Incident, error) {
+		u := incident.Update{Body: req.Body, ETA: req.ETA.ptr(), By: by}
+		var err error
+		if req.Status != "" {
+			if u.Status, err = incident.ParseStatus(req.Status); err != nil {
+				return nil, err
+			}
 		}
-	}
-	if u.NextUpdateAt, err = promise("next_update_at", req.NextUpdateAt, req.NextUpdateIn, s.Clock.Now()); err != nil {
-		return err
-	}
-	if req.Components != nil {
-		cur, err := svc.Get(r.Context(), id)
-		if err != nil {
-			return err
+		if u.NextUpdateAt, err = promise("next_update_at", req.NextUpdateAt, req.NextUpdateIn, s.Clock.Now()); err != nil {
+			return nil, err
 		}
-		comps := s.components(cur.Page, *req.Components)
-		u.Components = &comps
-	}
-	inc, err := svc.PostUpdate(r.Context(), id, u)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, s.toIncidentJSON(inc))
-	return nil
+		if req.Components != nil {
+			cur, err := svc.Get(r.Context(), id)
+			if err != nil {
+				return nil, err
+			}
+			comps := s.components(cur.Page, *req.Components)
+			u.Components = &comps
+		}
+		return svc.PostUpdate(r.Context(), id, u)
+	})
 }
 
 func (s *Server) apiIncidentNote(w http.ResponseWriter, r *http.Request) error {
-	svc, id, err := s.incidentID(r)
-	if err != nil {
-		return err
-	}
 	var req struct {
 		Body string `json:"body"`
 	}
-	if err := decodeJSON(r, &req); err != nil {
-		return err
-	}
-	inc, err := svc.AddNote(r.Context(), id, req.Body, principalFrom(r.Context()).name())
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, s.toIncidentJSON(inc))
-	return nil
+	return s.incidentCall(w, r, http.StatusCreated, &req, false, func(svc *incident.Service, id int64, by string) (*incident.Incident, error) {
+		return svc.AddNote(r.Context(), id, req.Body, by)
+	})
 }
 
 func (s *Server) apiIncidentAck(w http.ResponseWriter, r *http.Request) error {
-	svc, id, err := s.incidentID(r)
-	if err != nil {
-		return err
-	}
-	inc, err := svc.Acknowledge(r.Context(), id, principalFrom(r.Context()).name())
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, s.toIncidentJSON(inc))
-	return nil
-}
-
-// decodeOptionalJSON reads a JSON body when there is one: some actions take an optional
-// body (a last public word when resolving).
-func decodeOptionalJSON(r *http.Request, v any) error {
-	if r.ContentLength == 0 {
-		return nil
-	}
-	return decodeJSON(r, v)
+	return s.incidentCall(w, r, http.StatusOK, nil, false, func(svc *incident.Service, id int64, by string) (*incident.Incident, error) {
+		return svc.Acknowledge(r.Context(), id, by)
+	})
 }
 
 // apiResolveIncident resolves, with an optional last public update: {"body"?}.
 func (s *Server) apiResolveIncident(w http.ResponseWriter, r *http.Request) error {
-	svc, id, err := s.incidentID(r)
-	if err != nil {
-		return err
-	}
 	var req struct {
 		Body string `json:"body"`
 	}
-	if err := decodeOptionalJSON(r, &req); err != nil {
-		return err
-	}
-	inc, err := svc.Resolve(r.Context(), id, req.Body, principalFrom(r.Context()).name())
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, s.toIncidentJSON(inc))
-	return nil
+	return s.incidentCall(w, r, http.StatusOK, &req, true, func(svc *incident.Service, id int64, by string) (*incident.Incident, error) {
+		return svc.Resolve(r.Context(), id, req.Body, by)
+	})
 }
 
 // optDate is a JSON day ("2026-12-01") that tells absent from null (cleared).
@@ -596,42 +564,22 @@ func (a actionRequest) input(by string) incident.ActionInput {
 
 // apiAddAction takes {"title", "owner"?, "due"?: "2026-12-01"}.
 func (s *Server) apiAddAction(w http.ResponseWriter, r *http.Request) error {
-	svc, id, err := s.incidentID(r)
-	if err != nil {
-		return err
-	}
 	var req actionRequest
-	if err := decodeJSON(r, &req); err != nil {
-		return err
-	}
-	inc, err := svc.AddAction(r.Context(), id, req.input(principalFrom(r.Context()).name()))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, s.toIncidentJSON(inc))
-	return nil
+	return s.incidentCall(w, r, http.StatusCreated, &req, false, func(svc *incident.Service, id int64, by string) (*incident.Incident, error) {
+		return svc.AddAction(r.Context(), id, req.input(by))
+	})
 }
 
 // apiEditAction takes any of {"title", "owner", "due" (null clears), "done"}.
 func (s *Server) apiEditAction(w http.ResponseWriter, r *http.Request) error {
-	svc, id, err := s.incidentID(r)
-	if err != nil {
-		return err
-	}
 	aid, err := strconv.ParseInt(r.PathValue("action"), 10, 64)
 	if err != nil {
 		return errs.E(errs.Invalid, "action id %q is not a number", r.PathValue("action"))
 	}
 	var req actionRequest
-	if err := decodeJSON(r, &req); err != nil {
-		return err
-	}
-	inc, err := svc.EditAction(r.Context(), id, aid, req.input(principalFrom(r.Context()).name()))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, s.toIncidentJSON(inc))
-	return nil
+	return s.incidentCall(w, r, http.StatusOK, &req, false, func(svc *incident.Service, id int64, by string) (*incident.Incident, error) {
+		return svc.EditAction(r.Context(), id, aid, req.input(by))
+	})
 }
 
 type postmortemJSON struct {

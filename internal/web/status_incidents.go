@@ -169,13 +169,13 @@ type spIncident struct {
 }
 
 type spIncidentUpdate struct {
-	ID                 string            `json:"id"`
-	Status             string            `json:"status"`
-	Body               string            `json:"body"`
-	IncidentID         string            `json:"incident_id"`
-	CreatedAt          time.Time         `json:"created_at"`
-	UpdatedAt          time.Time         `json:"updated_at"`
-	DisplayAt          time.Time         `json:"display_at"`
+	ID                 string       `json:"id"`
+	Status             string       `json:"status"`
+	Body               string       `json:"body"`
+	IncidentID         string       `json:"incident_id"`
+	CreatedAt          time.Time    `json:"created_at"`
+	UpdatedAt          time.Time    `json:"updated_at"`
+	DisplayAt          time.Time    `json:"display_at"`
 	AffectedComponents []spAffected `json:"affected_components"`
 }
 
