@@ -732,13 +732,13 @@ func (s *Service) StatedLevels(ctx context.Context, page string) (map[string]sla
 	return out, nil
 }
 
-// historyMonths is how far back a page's incident history goes.
-const historyMonths = 6
+// HistoryMonths is how many calendar months of incidents a page lists, this one included.
+const HistoryMonths = 6
 
 // Public lists what a page shows of its incidents: those open, and those opened or
 // resolved in the last months, newest first.
 func (s *Service) Public(ctx context.Context, page string) ([]PublicIncident, error) {
-	since := s.opts.Clock.Now().AddDate(0, -historyMonths, 0)
+	since := s.opts.Clock.Now().AddDate(0, -HistoryMonths, 0)
 	incs, err := s.opts.Store.Incidents(ctx, Filter{Page: page, Since: since, Limit: 200})
 	if err != nil {
 		return nil, err

@@ -96,15 +96,12 @@ type monthRow struct {
 	Incidents []publicIncidentRow
 }
 
-// historyMonths is how many months of history a page lists, this one included.
-const historyMonths = 6
-
 // incidentHistory groups resolved incidents by the month they started in, in the page's
 // zone, newest month first; a month without any says so in the template.
 func (s *Server) incidentHistory(p *status.Page, incs []incident.PublicIncident, now time.Time) []monthRow {
 	local := now.In(p.Location)
 	var out []monthRow
-	for i := range historyMonths {
+	for i := range incident.HistoryMonths {
 		m := time.Date(local.Year(), local.Month()-time.Month(i), 1, 0, 0, 0, 0, p.Location)
 		row := monthRow{Label: m.Format("January 2006")}
 		for _, inc := range incs {
