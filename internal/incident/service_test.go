@@ -264,7 +264,7 @@ func TestAlertsOpenJoinAndFollowAnIncident(t *testing.T) {
 		rule *incident.Rule
 	}{
 		{alert.Alert{ID: 90, Monitor: "api-http", Kind: alert.KindCert, StartedAt: t0}, rule}, // nothing broken yet
-		{firing(91, "db", t0), nil},                                                            // a route without a rule
+		{firing(91, "db", t0), nil}, // a route without a rule
 	} {
 		if err := e.svc.AlertChanged(ctx, a.a, a.rule); err != nil {
 			t.Fatal(err)

@@ -16,7 +16,7 @@ func testIncidents(t *testing.T, db DB) {
 	at := t0
 	inc := &incident.Incident{Title: "API errors", Severity: incident.SEV2, Status: incident.Investigating, Page: "acme",
 		Components: []incident.Affected{{Component: "api", Level: sla.MajorOutage}, {Component: "web", Level: sla.Degraded}},
-		Lead: "alice", Comms: "bob", ETA: at.Add(2 * time.Hour), NextUpdateAt: at.Add(30 * time.Minute), Remind: []string{"ops"},
+		Lead:       "alice", Comms: "bob", ETA: at.Add(2 * time.Hour), NextUpdateAt: at.Add(30 * time.Minute), Remind: []string{"ops"},
 		Logbook:   incident.Logbook{WhatIsGoingOn: "5xx on /v1", Impacts: "Half the calls fail"},
 		StartedAt: at.Add(-3 * time.Minute), DetectedAt: at, AcknowledgedAt: at.Add(time.Minute),
 		CreatedBy: "alert", CreatedAt: at, UpdatedAt: at,
