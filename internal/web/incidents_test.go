@@ -342,6 +342,11 @@ func TestIncidentAdminForms(t *testing.T) {
 	if r := b.get("/incidents?state=closed"); r.status != 400 {
 		t.Fatalf("a bad filter: %d", r.status)
 	}
+	// An internal incident with the form's defaults: no page, so no promise of an update.
+	r = b.post("/incidents", url.Values{"csrf": {tok}, "title": {"Backup job slow"}, "severity": {"SEV4"}, "page": {""}, "next_update": {"30m"}})
+	if inc, _ := e.svc.Get(context.Background(), 2); r.status != 201 || inc == nil || !inc.NextUpdateAt.IsZero() || inc.Page != "" {
+		t.Fatalf("internal incident: %d %+v", r.status, inc)
+	}
 }
 
 func TestIncidentTimelinePicture(t *testing.T) {

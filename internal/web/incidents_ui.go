@@ -132,10 +132,8 @@ func (s *Server) incidentsOpen(w http.ResponseWriter, r *http.Request) error {
 	}
 	d := incident.Draft{Title: form.Title, Severity: sev, Page: form.Page, Components: comps, Lead: form.Lead, Message: form.Message,
 		By: principalFrom(r.Context()).name()}
-	if form.NextIn != "" {
-		if form.Page == "" {
-			return fail(errs.E(errs.Invalid, "next update: an incident on no status page promises no public update; choose a page or no next update"))
-		}
+	// A promise of a public update means something only on a status page.
+	if form.NextIn != "" && form.Page != "" {
 		next, err := promise("next_update_at", optTime{}, form.NextIn, s.Clock.Now())
 		if err != nil {
 			return fail(err)
