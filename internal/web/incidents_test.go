@@ -2,12 +2,14 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -377,5 +379,70 @@ func TestIncidentTimelinePicture(t *testing.T) {
 	}
 	if strings.Join(labels, " ") != "start detected acknowledged" || len(doc.Paths) != 2 {
 		t.Fatalf("milestones %v, %d updates drawn:\n%s", labels, len(doc.Paths), svg)
+	}
+}
+
+// TestIncidentsJSONShape checks every incident object of the public JSON against the shape
+// of Statuspage's API v2 (keys, types, enums, times), which tools reading it expect.
+func TestIncidentsJSONShape(t *testing.T) {
+	e := newIncidentEnv(t)
+	e.seed()
+	isTime := func(v any) bool {
+		s, ok := v.(string)
+		_, err := time.Parse(time.RFC3339, s)
+		return ok && err == nil
+	}
+	timeOrNull := func(v any) bool { return v == nil || isTime(v) }
+	str := func(v any) bool { _, ok := v.(string); return ok }
+	oneOf := func(set ...string) func(any) bool {
+		return func(v any) bool { s, _ := v.(string); return slices.Contains(set, s) }
+	}
+	status := oneOf("investigating", "identified", "monitoring", "resolved", "postmortem")
+	incidentKeys := map[string]func(any) bool{
+		"id": str, "name": str, "status": status, "created_at": isTime, "updated_at": isTime, "monitoring_at": timeOrNull,
+		"resolved_at": timeOrNull, "impact": oneOf("none", "minor", "major", "critical"), "shortlink": func(v any) bool {
+			s, _ := v.(string)
+			return strings.HasPrefix(s, "https://status.acme.example/status/acme/incidents/")
+		},
+		"started_at": isTime, "page_id": oneOf("acme"), "incident_updates": func(v any) bool { _, ok := v.([]any); return ok },
+		"components": func(v any) bool { _, ok := v.([]any); return ok },
+	}
+	optional := map[string]func(any) bool{"eta": isTime, "next_update_at": isTime, "postmortem_body": str, "postmortem_published_at": isTime}
+	updateKeys := map[string]func(any) bool{"id": str, "status": status, "body": str, "incident_id": str, "created_at": isTime,
+		"updated_at": isTime, "display_at": isTime, "affected_components": func(v any) bool { _, ok := v.([]any); return ok }}
+	check := func(where string, obj map[string]any, keys, opt map[string]func(any) bool) {
+		t.Helper()
+		for k, ok := range keys {
+			if v, present := obj[k]; !present || !ok(v) {
+				t.Errorf("%s: %s = %#v", where, k, v)
+			}
+		}
+		for k, v := range obj {
+			if keys[k] == nil && (opt[k] == nil || !opt[k](v)) {
+				t.Errorf("%s: unexpected %s = %#v", where, k, v)
+			}
+		}
+	}
+	counts := map[string]int{}
+	for _, path := range []string{"/status/acme/api/v2/incidents.json", "/status/acme/api/v2/incidents/unresolved.json", "/status/acme/api/v2/summary.json"} {
+		r := e.browser().get(path)
+		var doc struct {
+			Incidents []map[string]any `json:"incidents"`
+		}
+		if err := json.Unmarshal([]byte(r.body), &doc); err != nil || r.header.Get("Content-Type") != "application/json" {
+			t.Fatalf("%s: %v %q", path, err, r.header.Get("Content-Type"))
+		}
+		counts[path] = len(doc.Incidents)
+		for i, inc := range doc.Incidents {
+			where := fmt.Sprintf("%s incidents[%d]", path, i)
+			check(where, inc, incidentKeys, optional)
+			for j, u := range inc["incident_updates"].([]any) {
+				check(fmt.Sprintf("%s.incident_updates[%d]", where, j), u.(map[string]any), updateKeys, nil)
+			}
+		}
+	}
+	if counts["/status/acme/api/v2/incidents.json"] != 3 || counts["/status/acme/api/v2/incidents/unresolved.json"] != 1 ||
+		counts["/status/acme/api/v2/summary.json"] != 1 {
+		t.Fatalf("incident counts: %v", counts)
 	}
 }
