@@ -310,8 +310,11 @@ func TestIncidentAdminForms(t *testing.T) {
 		!inc.Actions[0].Done() || inc.Components[0].Level != sla.PartialOutage || len(inc.Notes()) != 1 {
 		t.Fatalf("after the forms: %+v", inc)
 	}
+	if r := b.post("/incidents/1/note", url.Values{"csrf": {tok}, "body": {"Refunds sent after the fact."}}); r.status != 200 {
+		t.Fatalf("a note on a resolved incident: %d", r.status)
+	}
 	page := b.get("/incidents/1").body
-	for _, want := range []string{"Time to resolve", "Provider ticket #4411", `<svg class="itl"`, "Retry payments", "post-mortem (none)"} {
+	for _, want := range []string{"Time to resolve", "Provider ticket #4411", "Refunds sent after the fact.", `<svg class="itl"`, "Retry payments", "post-mortem (none)"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the incident page lacks %q", want)
 		}
