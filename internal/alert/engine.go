@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -60,6 +61,10 @@ type Options struct {
 	// InMaintenance, if set, holds back the messages of a monitor's alerts while an
 	// announced maintenance covers it, like a silence.
 	InMaintenance func(ctx context.Context, monitor string, t time.Time) bool
+	// Changed, if set, is told after an alert is first sent (its group wait over, no
+	// silence or maintenance holding it), acknowledged, or resolved; incidents follow
+	// alerts through it. It runs within the engine's round: it must not call the engine.
+	Changed func(ctx context.Context, a Alert)
 }
 
 // Engine opens, routes, reminds, escalates and resolves alerts.
@@ -120,7 +125,10 @@ func (e *Engine) Observe(ctx context.Context, ev monitor.Event, def *monitor.Def
 		}
 		open.ResolvedAt = ev.At
 		e.opts.Logger.Info("alert resolved", "monitor", open.Monitor, "after", ev.At.Sub(open.StartedAt))
-		return e.opts.Store.UpdateAlert(ctx, open)
+		if err := e.opts.Store.UpdateAlert(ctx, open); err != nil {
+			return err
+		}
+		e.changed(ctx, open)
 	}
 	return nil
 }
@@ -207,6 +215,7 @@ func (e *Engine) Tick(ctx context.Context) error {
 		}
 	}
 	changed := map[*Alert]bool{}
+	var sent []*Alert // first sent in this round
 	for i := range alerts {
 		a := &alerts[i]
 		if !a.Firing() {
@@ -238,6 +247,7 @@ func (e *Engine) Tick(ctx context.Context) error {
 						add(g, rcv, notify.KindFiring, 0, a)
 					}
 					a.NotifiedAt, a.LastNotifiedAt, changed[a] = now, now, true
+					sent = append(sent, a)
 				}
 			case a.AckedAt.IsZero() && r.Repeat > 0 && now.Sub(a.LastNotifiedAt) >= r.Repeat:
 				for _, rcv := range r.Receivers {
@@ -267,7 +277,21 @@ func (e *Engine) Tick(ctx context.Context) error {
 			return err
 		}
 	}
+	for _, a := range sent {
+		e.changed(ctx, a)
+	}
 	return nil
+}
+
+func (e *Engine) changed(ctx context.Context, a *Alert) {
+	if e.opts.Changed != nil {
+		e.opts.Changed(ctx, *a)
+	}
+}
+
+// Matching lists the indexes of the routes that alerts with these labels go to, in order.
+func Matching(routes []Route, labels map[string]string) []int {
+	return slices.Sorted(maps.Keys(matching(routes, labels)))
 }
 
 func sortedBatches(m map[string]*batch) []*batch {
@@ -429,6 +453,7 @@ func (e *Engine) Ack(ctx context.Context, ids []int64, by string) ([]*Alert, err
 				return nil, err
 			}
 			e.opts.Logger.Info("alert acknowledged", "monitor", a.Monitor, "by", by)
+			e.changed(ctx, a)
 		}
 		out = append(out, a)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"vigie/internal/alert"
 	"vigie/internal/config"
+	"vigie/internal/incident"
 	"vigie/internal/notify"
 	"vigie/internal/notify/receivers"
 )
@@ -15,6 +16,7 @@ import (
 type alerting struct {
 	receivers map[string]notify.Notifier
 	routes    []alert.Route
+	incidents []*incident.Rule // by route index; nil where a route opens no incidents
 	oncall    map[string]config.OnCall
 }
 
@@ -40,6 +42,7 @@ func buildAlerting(c *config.Config) (*alerting, error) {
 		out.routes = append(out.routes, alert.Route{Match: r.Match, Receivers: r.Receivers, Escalation: escalations[r.Escalation],
 			Continue: r.Continue, GroupBy: r.GroupBy, GroupWait: r.GroupWait.Std(), Repeat: r.Repeat.Std(),
 			NotifyOn: r.NotifyOn, SendResolved: r.SendResolved})
+		out.incidents = append(out.incidents, incidentRule(r))
 	}
 	return out, nil
 }

@@ -25,10 +25,12 @@ import (
 	"vigie/internal/clock"
 	"vigie/internal/config"
 	"vigie/internal/errs"
+	"vigie/internal/incident"
 	"vigie/internal/monitor"
 	"vigie/internal/notify"
 	"vigie/internal/notify/email"
 	"vigie/internal/status"
+	"vigie/internal/status/sla"
 	"vigie/internal/store"
 	"vigie/internal/store/postgres"
 	"vigie/internal/store/sqlite"
@@ -71,6 +73,7 @@ type App struct {
 	senders     atomic.Pointer[map[string]email.Options] // per page: how its subscriber mail is sent
 	status      *status.Service
 	subscribers *subscriber.Service
+	incidents   *incident.Service
 	outbox      *notify.Dispatcher
 	alerts      *alert.Engine
 	backups     *backups
@@ -156,13 +159,32 @@ func New(ctx context.Context, o Options) (*App, error) {
 	// The status service reads monitors through a.engine, built just below; it is only
 	// called once the app runs.
 	a.status = status.NewService(status.Options{History: a.store, Monitors: func() []monitor.Snapshot { return a.engine.Snapshots() },
-		Clock: o.Clock, Logger: a.log, Maintenances: a.store, Pages: func() []*status.Page { return *a.pages.Load() }})
+		Clock: o.Clock, Logger: a.log, Maintenances: a.store, Pages: func() []*status.Page { return *a.pages.Load() },
+		Stated: func(ctx context.Context, page string) (map[string]sla.Level, error) {
+			return a.incidents.StatedLevels(ctx, page)
+		}})
+	a.incidents = incident.NewService(incident.Options{Store: a.store, Clock: o.Clock, Logger: a.log,
+		Pages: func() []*status.Page { return *a.pages.Load() }, SLA: a.status, Outbox: a.outbox,
+		Targets:   func(name string, t time.Time) []string { return a.alerting.Load().targets(name, t) },
+		BaseURL:   func() string { return a.cfg.Load().Server.BaseURL.String() },
+		Announcer: incidentAnnouncer{a},
+		Changed:   a.status.Invalidate,
+		AckAlerts: func(ctx context.Context, ids []int64, by string) error {
+			_, err := a.alerts.Ack(ctx, ids, by)
+			return err
+		},
+		ImpactStart: a.impactStart})
 	a.alerts = alert.NewEngine(alert.Options{Store: a.store, Outbox: a.outbox, Clock: o.Clock, Logger: a.log,
 		Routes:        func() []alert.Route { return a.alerting.Load().routes },
 		BaseURL:       func() string { return a.cfg.Load().Server.BaseURL.String() },
 		Signer:        signer,
 		Expand:        func(name string, t time.Time) []string { return a.alerting.Load().expand(name, t) },
-		InMaintenance: a.status.InMaintenance})
+		InMaintenance: a.status.InMaintenance,
+		Changed: func(ctx context.Context, al alert.Alert) {
+			if err := a.incidents.AlertChanged(ctx, al, a.alerting.Load().incidentRuleFor(al)); err != nil {
+				a.log.Error("following an alert in the logbook failed", "alert", al.ID, "err", err)
+			}
+		}})
 	a.engine = monitor.NewEngine(monitor.Options{Store: a.store, Clock: o.Clock, Logger: a.log,
 		OnLateness: func(d time.Duration) { lateness.Observe(d.Seconds()) },
 		OnChange: func(ev monitor.Event, d *monitor.Definition) {
@@ -212,6 +234,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Backups:       a.backups.service,
 		StatusPages:   func() []*status.Page { return *a.pages.Load() },
 		Subscribers:   a.subscribers,
+		Incidents:     a.incidents,
 	})
 	if err != nil {
 		a.store.Close()
@@ -296,6 +319,7 @@ func (a *App) Start(ctx context.Context) error {
 	a.wg.Go(func() { a.subscribers.Run(bg) })
 	a.wg.Go(func() { a.alerts.Run(bg) })
 	a.wg.Go(func() { a.backups.service.Run(bg) })
+	a.wg.Go(func() { a.incidents.Run(bg) })
 	a.wg.Go(func() {
 		a.engine.Run(bg, func(ctx context.Context) {
 			a.engine.Maintain(ctx, func() (time.Duration, time.Duration) {

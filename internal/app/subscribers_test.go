@@ -489,3 +489,37 @@ func TestDeliveryErrorsHideTheAddress(t *testing.T) {
 		}
 	}
 }
+
+// An incident's public updates reach the subscribers of its components; internal notes do not.
+func TestIncidentUpdatesReachSubscribers(t *testing.T) {
+	e := newSubscriberEnv(t, &mailtest.Backend{})
+	hook := notifytest.NewServer(t)
+	if r := e.api("POST", "/api/v1/subscribers", e.admin, map[string]any{"page": "acme", "url": hook.URL, "components": []string{"database"}}); r.code != 201 {
+		t.Fatalf("add a webhook: %d %s", r.code, r.body)
+	}
+	r := e.api("POST", "/api/v1/incidents", e.write, map[string]any{"title": "Replication lag", "severity": "SEV2", "page": "acme",
+		"components": map[string]string{"database": "degraded_performance"}, "message": "Reads may be stale; we are on it."})
+	var inc struct{ ID int64 }
+	if err := json.Unmarshal([]byte(r.body), &inc); r.code != 201 || err != nil {
+		t.Fatalf("open: %d %s", r.code, r.body)
+	}
+	e.api("POST", fmt.Sprintf("/api/v1/incidents/%d/notes", inc.ID), e.write, map[string]any{"body": "internal: replica db-2 disk is full"})
+	e.api("POST", fmt.Sprintf("/api/v1/incidents/%d/resolve", inc.ID), e.write, map[string]any{"body": "Replicas caught up."})
+	deadline := time.Now().Add(15 * time.Second)
+	for len(hook.Requests()) < 2 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond)
+	var titles, all []string
+	for _, req := range hook.Requests() {
+		body := req.JSON(t)
+		titles = append(titles, fmt.Sprint(body["title"]))
+		all = append(all, string(req.Body))
+	}
+	if len(titles) != 2 || !strings.Contains(titles[0], "Investigating: Replication lag") || !strings.Contains(titles[1], "Resolved: Replication lag") {
+		t.Fatalf("the subscriber was told %q", titles)
+	}
+	if joined := strings.Join(all, "\n"); !strings.Contains(joined, "Reads may be stale") || strings.Contains(joined, "db-2 disk") {
+		t.Errorf("payloads: %s", joined)
+	}
+}

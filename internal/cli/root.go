@@ -124,6 +124,7 @@ Start with 'vigie serve --config examples/quickstart.yaml', then open the printe
 		newSilenceCmd(env, f),
 		newBackupCmd(env, f),
 		newMaintenanceCmd(env, f),
+		newIncidentCmd(env, f),
 	)
 	return root
 }

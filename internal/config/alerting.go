@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"vigie/internal/suggest"
@@ -19,6 +20,42 @@ type Route struct {
 	Repeat       Duration          `yaml:"repeat"`
 	NotifyOn     []string          `yaml:"notify_on"`
 	SendResolved bool              `yaml:"send_resolved"`
+	Incident     RouteIncident     `yaml:"incident"`
+}
+
+// RouteIncident opens an incident from the alerts a route sends (down and degraded ones,
+// when the route notifies on them; never certificate alerts).
+type RouteIncident struct {
+	Severity   string   `yaml:"severity"`    // SEV1..SEV4; setting it turns the rule on
+	Page       string   `yaml:"page"`        // the status page the incident shows on; none keeps it internal
+	Components []string `yaml:"components"`  // component ids on the page; default those behind the alert's monitor
+	NextUpdate Duration `yaml:"next_update"` // the first public update is promised this long after opening
+	Remind     []string `yaml:"remind"`      // told when an update is overdue; default the route's receivers
+}
+
+// Enabled reports whether the route opens incidents.
+func (ri *RouteIncident) Enabled() bool { return ri.Severity != "" }
+
+func (ri *RouteIncident) setDefaults() { ri.NextUpdate = Duration(30 * time.Minute) }
+
+// Validate checks the rule on its own; names are checked against pages and receivers in
+// validateRouteIncidents.
+func (ri *RouteIncident) Validate(v *Validator) {
+	if !ri.Enabled() {
+		if ri.Page != "" || len(ri.Components) > 0 || len(ri.Remind) > 0 {
+			v.Errorf("severity", "set the severity of the incidents this route opens (SEV1, SEV2, SEV3 or SEV4)")
+		}
+		return
+	}
+	if !slices.Contains([]string{"SEV1", "SEV2", "SEV3", "SEV4"}, ri.Severity) {
+		v.Errorf("severity", "want SEV1 (the worst), SEV2, SEV3 or SEV4, got %q", ri.Severity)
+	}
+	if ri.NextUpdate != 0 {
+		v.DurationRange("next_update", ri.NextUpdate, Duration(5*time.Minute), Duration(day))
+	}
+	if len(ri.Components) > 0 && ri.Page == "" {
+		v.Errorf("components", "name the status page these components are on (page)")
+	}
 }
 
 func (r *Route) setDefaults() {
@@ -202,6 +239,7 @@ func validateAlerting(v *Validator, c *Config) {
 			v.Errorf(fmt.Sprintf("routes[%d].escalation", i), "%s", msg)
 		}
 	}
+	validateRouteIncidents(v, c, targets)
 	for i, e := range c.Escalations {
 		for j, s := range e.Steps {
 			checkNames(fmt.Sprintf("escalations[%d].steps[%d].receivers", i, j), s.Receivers, targets, "receiver or on-call schedule")
@@ -212,5 +250,60 @@ func validateAlerting(v *Validator, c *Config) {
 			checkNames(fmt.Sprintf("oncall[%d].shifts[%d].receivers", i, j), s.Receivers, receivers, "receiver")
 		}
 		checkNames(fmt.Sprintf("oncall[%d].default", i), o.Default, receivers, "receiver")
+	}
+}
+
+// validateRouteIncidents checks that routes open incidents on pages and components that
+// exist, and remind receivers that exist.
+func validateRouteIncidents(v *Validator, c *Config, targets []string) {
+	slugs := make([]string, len(c.StatusPages))
+	for i, p := range c.StatusPages {
+		slugs[i] = p.Slug
+	}
+	for i, r := range c.Routes {
+		ri := r.Incident
+		key := fmt.Sprintf("routes[%d].incident", i)
+		if !ri.Enabled() {
+			continue
+		}
+		for j, name := range ri.Remind {
+			if !slices.Contains(targets, name) {
+				msg := fmt.Sprintf("no receiver or on-call schedule named %q", name)
+				if s := suggest.Closest(name, targets); s != "" {
+					msg += fmt.Sprintf("; did you mean %q?", s)
+				}
+				v.Errorf(fmt.Sprintf("%s.remind[%d]", key, j), "%s", msg)
+			}
+		}
+		if ri.Page == "" {
+			continue
+		}
+		p := slices.IndexFunc(c.StatusPages, func(p StatusPage) bool { return p.Slug == ri.Page })
+		if p < 0 {
+			msg := fmt.Sprintf("no status page %q", ri.Page)
+			if s := suggest.Closest(ri.Page, slugs); s != "" {
+				msg += fmt.Sprintf("; did you mean %q?", s)
+			}
+			v.Errorf(key+".page", "%s", msg)
+			continue
+		}
+		var ids []string
+		for _, g := range c.StatusPages[p].Groups {
+			for _, comp := range g.Components {
+				ids = append(ids, ComponentID(comp.Name))
+			}
+		}
+		for j, id := range ri.Components {
+			if slices.Contains(ids, id) {
+				continue
+			}
+			msg := fmt.Sprintf("page %s has no component %q", ri.Page, id)
+			if s := suggest.Closest(id, ids); s != "" {
+				msg += fmt.Sprintf("; did you mean %q?", s)
+			} else {
+				msg += fmt.Sprintf(" (it has %s)", strings.Join(ids, ", "))
+			}
+			v.Errorf(fmt.Sprintf("%s.components[%d]", key, j), "%s", msg)
+		}
 	}
 }

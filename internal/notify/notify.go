@@ -21,6 +21,8 @@ const (
 	KindResolved Kind = "resolved" // the alert closed
 	KindTest     Kind = "test"     // `vigie notify test`
 	KindNotice   Kind = "notice"   // to a status page's subscribers: see Message.Notice
+	// KindUpdateDue: an incident's promised public update is late.
+	KindUpdateDue Kind = "update_due"
 )
 
 // Severity of the alert behind a message.

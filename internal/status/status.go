@@ -95,6 +95,9 @@ type Options struct {
 	Maintenances MaintenanceStore
 	// Pages lists the configured pages (for InMaintenance).
 	Pages func() []*Page
+	// Stated, when set, gives the states that open incidents declare for a page's
+	// components; a component shows the worse of that and what its monitors measure.
+	Stated func(ctx context.Context, page string) (map[string]sla.Level, error)
 }
 
 // Service builds and caches page views.
@@ -256,57 +259,125 @@ func window(now time.Time, loc *time.Location) sla.Window {
 	return sla.Window{From: first, To: now}
 }
 
-func (s *Service) build(ctx context.Context, p *Page, now time.Time) (*View, error) {
-	win := window(now, p.Location)
+// history is the monitors' timelines over a window, read from their stored state changes.
+type history struct {
+	win       sla.Window
+	firstSeen map[string]time.Time // when each monitor was first seen (win.From if before)
+	parents   map[string]string
+	effective func(name string, depth int) []sla.Span
+}
+
+// readHistory reads the state changes over win and builds each monitor's timeline.
+func (s *Service) readHistory(ctx context.Context, win sla.Window) (*history, error) {
 	before, err := s.opts.History.EventsBefore(ctx, win.From)
 	if err != nil {
 		return nil, err
 	}
-	events, err := s.opts.History.AllEvents(ctx, win.From, now.Add(time.Second))
+	events, err := s.opts.History.AllEvents(ctx, win.From, win.To.Add(time.Second))
 	if err != nil {
 		return nil, err
 	}
 	initial := map[string]sla.Level{}
-	firstSeen := map[string]time.Time{}
+	h := &history{win: win, firstSeen: map[string]time.Time{}, parents: map[string]string{}}
 	for _, e := range before {
 		initial[e.Monitor] = level(e.State)
-		firstSeen[e.Monitor] = win.From
+		h.firstSeen[e.Monitor] = win.From
 	}
 	perMonitor := map[string][]sla.Event{}
 	for _, e := range events {
 		perMonitor[e.Monitor] = append(perMonitor[e.Monitor], sla.Event{At: e.At, Level: level(e.State)})
-		if _, ok := firstSeen[e.Monitor]; !ok {
-			firstSeen[e.Monitor] = e.At
+		if _, ok := h.firstSeen[e.Monitor]; !ok {
+			h.firstSeen[e.Monitor] = e.At
 		}
 	}
-	parents, current := map[string]string{}, map[string]monitor.State{}
 	for _, snap := range s.opts.Monitors() {
-		parents[snap.Definition.Name] = snap.Definition.DependsOn
-		current[snap.Definition.Name] = snap.State
+		h.parents[snap.Definition.Name] = snap.Definition.DependsOn
 	}
-	own := func(name string) []sla.Span { return sla.Timeline(win, initial[name], perMonitor[name]) }
 	// effective adds the outages of a monitor's ancestors: while a gateway is down, what sits
 	// behind it is unreachable for customers even though its own monitor says "unknown".
 	memo := map[string][]sla.Span{}
-	var effective func(name string, depth int) []sla.Span
-	effective = func(name string, depth int) []sla.Span {
+	h.effective = func(name string, depth int) []sla.Span {
 		if tl, ok := memo[name]; ok {
 			return tl
 		}
-		tl := own(name)
-		if parent := parents[name]; parent != "" && depth < 32 {
-			tl = sla.Worst(tl, onlyMajor(effective(parent, depth+1)))
+		tl := sla.Timeline(win, initial[name], perMonitor[name])
+		if parent := h.parents[name]; parent != "" && depth < 32 {
+			tl = sla.Worst(tl, onlyMajor(h.effective(parent, depth+1)))
 		}
 		memo[name] = tl
 		return tl
 	}
+	return h, nil
+}
+
+// timeline merges the timelines of a component's monitors by its rule.
+func (h *history) timeline(c Component) []sla.Span {
+	var tls [][]sla.Span
+	for _, m := range c.Monitors {
+		tls = append(tls, h.effective(m, 0))
+	}
+	if c.Share {
+		return sla.Share(tls...)
+	}
+	return sla.Worst(tls...)
+}
+
+// maintenanceWindows is the maintenance time of one component of p within [from, to).
+func maintenanceWindows(p *Page, maint []Maintenance, id string, from, to time.Time) []sla.Window {
+	var ws []sla.Window
+	for i := range maint {
+		if maint[i].Page == p.Slug && maint[i].Covers(id) {
+			ws = append(ws, maint[i].Windows(from, to, p.Location)...)
+		}
+	}
+	return ws
+}
+
+// ComponentReports computes the SLA figures of the page's components named by ids over win
+// (maintenance excluded, with the page's weights and target): what an incident consumed.
+func (s *Service) ComponentReports(ctx context.Context, p *Page, ids []string, win sla.Window) (map[string]sla.Report, error) {
+	h, err := s.readHistory(ctx, win)
+	if err != nil {
+		return nil, err
+	}
+	maint, err := s.maintenances(ctx, s.opts.Clock.Now())
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]sla.Report{}
+	for _, g := range p.Groups {
+		for _, c := range g.Components {
+			if slices.Contains(ids, c.ID) {
+				out[c.ID] = sla.Compute(win, h.timeline(c), maintenanceWindows(p, maint, c.ID, win.From, win.To), p.Weights, p.Target)
+			}
+		}
+	}
+	return out, nil
+}
+
+func (s *Service) build(ctx context.Context, p *Page, now time.Time) (*View, error) {
+	win := window(now, p.Location)
+	h, err := s.readHistory(ctx, win)
+	if err != nil {
+		return nil, err
+	}
+	current := map[string]monitor.State{}
+	for _, snap := range s.opts.Monitors() {
+		current[snap.Definition.Name] = snap.State
+	}
 	var currentLevel func(name string, depth int) sla.Level
 	currentLevel = func(name string, depth int) sla.Level {
 		l := level(current[name])
-		if parent := parents[name]; parent != "" && depth < 32 && currentLevel(parent, depth+1) == sla.MajorOutage {
+		if parent := h.parents[name]; parent != "" && depth < 32 && currentLevel(parent, depth+1) == sla.MajorOutage {
 			l = sla.MajorOutage
 		}
 		return l
+	}
+	stated := map[string]sla.Level{}
+	if s.opts.Stated != nil {
+		if stated, err = s.opts.Stated(ctx, p.Slug); err != nil {
+			return nil, err
+		}
 	}
 
 	all, err := s.maintenances(ctx, now)
@@ -319,43 +390,32 @@ func (s *Service) build(ctx context.Context, p *Page, now time.Time) (*View, err
 			maint = append(maint, m)
 		}
 	}
-	// windowsOf is the maintenance time of one component over the bars.
-	windowsOf := func(id string) (ws []sla.Window, active bool) {
-		for i := range maint {
-			if maint[i].Covers(id) {
-				for _, w := range maint[i].Windows(win.From, now.Add(time.Nanosecond), p.Location) {
-					ws = append(ws, w)
-					active = active || !w.To.Before(now) && !w.From.After(now)
-				}
-			}
-		}
-		return ws, active
-	}
 
 	v := &View{Page: p, At: now}
 	month := sla.Month(now, p.Location)
 	for _, g := range p.Groups {
 		gv := GroupView{Group: g}
 		for _, c := range g.Components {
-			cv := ComponentView{Component: c}
-			var tls [][]sla.Span
+			cv := ComponentView{Component: c, Timeline: h.timeline(c)}
 			var levels []sla.Level
 			since := now
 			for _, m := range c.Monitors {
-				tls = append(tls, effective(m, 0))
 				levels = append(levels, currentLevel(m, 0))
-				if t, ok := firstSeen[m]; ok && t.Before(since) {
+				if t, ok := h.firstSeen[m]; ok && t.Before(since) {
 					since = t
 				}
 			}
 			if c.Share {
-				cv.Timeline, cv.Level = sla.Share(tls...), shareLevel(levels)
+				cv.Level = shareLevel(levels)
 			} else {
-				cv.Timeline, cv.Level = sla.Worst(tls...), maxLevel(levels)
+				cv.Level = maxLevel(levels)
 			}
+			cv.Level = max(cv.Level, stated[c.ID])
 			cv.Since = since
-			ws, active := windowsOf(c.ID)
-			cv.InMaintenance = active
+			ws := maintenanceWindows(p, maint, c.ID, win.From, now.Add(time.Nanosecond))
+			for _, w := range ws {
+				cv.InMaintenance = cv.InMaintenance || !w.To.Before(now) && !w.From.After(now)
+			}
 			cv.Days = sla.Days(now, Days, p.Location, since, cv.Timeline, ws, p.Weights)
 			cv.Uptime = sla.Compute(sla.Window{From: later(win.From, since), To: now}, cv.Timeline, ws, p.Weights, p.Target).Uptime
 			// Time before monitoring began is not counted as up: the month so far, from then.

@@ -18,6 +18,7 @@ import (
 	"vigie/internal/auth"
 	"vigie/internal/backup"
 	"vigie/internal/clock"
+	"vigie/internal/incident"
 	"vigie/internal/status"
 	"vigie/internal/store"
 	"vigie/internal/subscriber"
@@ -85,6 +86,8 @@ type Options struct {
 	Backups Backups
 	// Subscribers manages the pages' subscribers and sends their notices; nil when none run.
 	Subscribers *subscriber.Service
+	// Incidents is the logbook; nil when it does not run (some tests).
+	Incidents *incident.Service
 }
 
 // Server holds the handlers. Build it with New and serve Handler().
@@ -181,6 +184,19 @@ func (s *Server) buildRoutes() []route {
 		{"GET /api/v1/subscribers", api(auth.ScopeAdmin, s.apiListSubscribers)},
 		{"POST /api/v1/subscribers", api(auth.ScopeAdmin, s.apiAddSubscriber)},
 		{"DELETE /api/v1/subscribers/{id}", api(auth.ScopeAdmin, s.apiRemoveSubscriber)},
+		{"GET /api/v1/incidents", api(auth.ScopeRead, s.apiListIncidents)},
+		{"POST /api/v1/incidents", api(auth.ScopeWrite, s.apiOpenIncident)},
+		{"GET /api/v1/incidents/{id}", api(auth.ScopeRead, s.apiGetIncident)},
+		{"PATCH /api/v1/incidents/{id}", api(auth.ScopeWrite, s.apiEditIncident)},
+		{"POST /api/v1/incidents/{id}/updates", api(auth.ScopeWrite, s.apiIncidentUpdate)},
+		{"POST /api/v1/incidents/{id}/notes", api(auth.ScopeWrite, s.apiIncidentNote)},
+		{"POST /api/v1/incidents/{id}/ack", api(auth.ScopeWrite, s.apiIncidentAck)},
+		{"POST /api/v1/incidents/{id}/resolve", api(auth.ScopeWrite, s.apiResolveIncident)},
+		{"POST /api/v1/incidents/{id}/actions", api(auth.ScopeWrite, s.apiAddAction)},
+		{"PATCH /api/v1/incidents/{id}/actions/{action}", api(auth.ScopeWrite, s.apiEditAction)},
+		{"GET /api/v1/incidents/{id}/postmortem", api(auth.ScopeRead, s.apiGetPostmortem)},
+		{"PUT /api/v1/incidents/{id}/postmortem", api(auth.ScopeWrite, s.apiPutPostmortem)},
+		{"POST /api/v1/incidents/{id}/postmortem/publish", api(auth.ScopeWrite, s.apiPublishPostmortem)},
 		{"GET /api/v1/notifications", api(auth.ScopeRead, s.apiListNotifications)},
 		{"GET /api/v1/notifications/{id}", api(auth.ScopeRead, s.apiGetNotification)},
 		{"POST /api/v1/notifications/{id}/resend", api(auth.ScopeWrite, s.apiResendNotification)},
@@ -201,6 +217,11 @@ func (s *Server) buildRoutes() []route {
 		{"GET /status/{slug}/api/v2/status.json", s.serveAPI(s.statusStatusJSON)},
 		{"GET /status/{slug}/api/v2/components.json", s.serveAPI(s.statusComponentsJSON)},
 		{"GET /status/{slug}/api/v2/scheduled-maintenances.json", s.serveAPI(s.statusMaintenancesJSON)},
+		{"GET /status/{slug}/api/v2/incidents.json", s.serveAPI(s.statusIncidentsJSON)},
+		{"GET /status/{slug}/api/v2/incidents/unresolved.json", s.serveAPI(s.statusUnresolvedJSON)},
+		{"GET /status/{slug}/incidents/{id}", uiHandlerFunc(s, s.statusIncidentPage)},
+		{"GET /status/{slug}/feed.atom", uiHandlerFunc(s, s.statusAtom)},
+		{"GET /status/{slug}/feed.rss", uiHandlerFunc(s, s.statusRSS)},
 		{"GET /status/{slug}/badge.svg", uiHandlerFunc(s, s.statusBadge)},
 		// Subscriptions: the form, and the signed links in mails (the token is the credential).
 		{"POST /status/{slug}/subscribe", uiHandlerFunc(s, s.publicSubscribe)},
@@ -230,6 +251,18 @@ func (s *Server) buildRoutes() []route {
 		{"GET /backups", ui(s.backupsPage)},
 		{"GET /backups/{job}", ui(s.backupPage)},
 		{"POST /backups/{job}/start", ui(s.backupStart)},
+		{"GET /incidents", ui(s.incidentsPage)},
+		{"POST /incidents", ui(s.incidentsOpen)},
+		{"GET /incidents/{id}", ui(s.incidentPage)},
+		{"POST /incidents/{id}/update", ui(s.incidentPostUpdate)},
+		{"POST /incidents/{id}/note", ui(s.incidentAddNote)},
+		{"POST /incidents/{id}/logbook", ui(s.incidentSaveLogbook)},
+		{"POST /incidents/{id}/ack", ui(s.incidentAck)},
+		{"POST /incidents/{id}/resolve", ui(s.incidentResolve)},
+		{"POST /incidents/{id}/actions", ui(s.incidentAddAction)},
+		{"POST /incidents/{id}/actions/{action}/done", ui(s.incidentActionDone)},
+		{"GET /incidents/{id}/postmortem", ui(s.postmortemPage)},
+		{"POST /incidents/{id}/postmortem", ui(s.postmortemSave)},
 		{"GET /notifications", ui(s.notificationsPage)},
 		{"GET /notifications/{id}", ui(s.notificationPage)},
 		{"POST /notifications/{id}/resend", ui(s.notificationResend)},

@@ -141,6 +141,8 @@ type statusPageData struct {
 	Days     int
 	Rows     []statusGroupRow
 	FirstDay string
+	Active   []publicIncidentRow // open incidents, newest first
+	History  []monthRow          // resolved incidents by month, newest first
 }
 
 type statusGroupRow struct {
@@ -175,6 +177,16 @@ func (s *Server) publicStatusPage(w http.ResponseWriter, r *http.Request) error 
 		}
 		if len(v.Groups) > 0 && len(v.Groups[0].Components) > 0 {
 			data.FirstDay = v.Groups[0].Components[0].Days[0].Date.From.Format("2 Jan")
+		}
+		incs, err := s.publicIncidents(r.Context(), v.Page)
+		if err != nil {
+			return err
+		}
+		for _, inc := range unresolved(incs) {
+			data.Active = append(data.Active, s.publicIncidentRow(v.Page, inc, v.At))
+		}
+		if s.Incidents != nil {
+			data.History = s.incidentHistory(v.Page, incs, v.At)
 		}
 		return s.tmpl["status"].ExecuteTemplate(buf, "statuspage", data)
 	})

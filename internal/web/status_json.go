@@ -158,7 +158,7 @@ func (s *Server) spMaintenances(v *status.View) []spMaintenance {
 	return out
 }
 
-func (s *Server) serveStatusJSON(w http.ResponseWriter, r *http.Request, kind string, body func(v *status.View) any) error {
+func (s *Server) serveStatusJSON(w http.ResponseWriter, r *http.Request, kind string, body func(v *status.View) (any, error)) error {
 	v, err := s.statusView(w, r)
 	if err != nil {
 		return err
@@ -168,36 +168,44 @@ func (s *Server) serveStatusJSON(w http.ResponseWriter, r *http.Request, kind st
 		w.Header().Set("Access-Control-Allow-Origin", "*")
 	}
 	return s.serveCached(w, r, v, kind+":"+v.Page.Slug, "application/json", func(buf *bytes.Buffer) error {
+		out, err := body(v)
+		if err != nil {
+			return err
+		}
 		enc := json.NewEncoder(buf)
 		enc.SetIndent("", "  ")
-		return enc.Encode(body(v))
+		return enc.Encode(out)
 	})
 }
 
 func (s *Server) statusSummaryJSON(w http.ResponseWriter, r *http.Request) error {
-	return s.serveStatusJSON(w, r, "summary", func(v *status.View) any {
+	return s.serveStatusJSON(w, r, "summary", func(v *status.View) (any, error) {
+		incs, err := s.publicIncidents(r.Context(), v.Page)
+		if err != nil {
+			return nil, err
+		}
 		return map[string]any{"page": s.spPage(v), "status": spStatusOf(v), "components": spComponents(v),
-			"incidents": []any{}, "scheduled_maintenances": s.spMaintenances(v)}
+			"incidents": s.spIncidents(v, unresolved(incs)), "scheduled_maintenances": s.spMaintenances(v)}, nil
 	})
 }
 
 func (s *Server) statusStatusJSON(w http.ResponseWriter, r *http.Request) error {
-	return s.serveStatusJSON(w, r, "status", func(v *status.View) any {
-		return map[string]any{"page": s.spPage(v), "status": spStatusOf(v)}
+	return s.serveStatusJSON(w, r, "status", func(v *status.View) (any, error) {
+		return map[string]any{"page": s.spPage(v), "status": spStatusOf(v)}, nil
 	})
 }
 
 func (s *Server) statusComponentsJSON(w http.ResponseWriter, r *http.Request) error {
-	return s.serveStatusJSON(w, r, "components", func(v *status.View) any {
-		return map[string]any{"page": s.spPage(v), "components": spComponents(v)}
+	return s.serveStatusJSON(w, r, "components", func(v *status.View) (any, error) {
+		return map[string]any{"page": s.spPage(v), "components": spComponents(v)}, nil
 	})
 }
 
 // statusBadge is an embeddable SVG: ?component=ID (default the whole page) and
 // ?show=status (default) or ?show=uptime&days=7|30|90.
 func (s *Server) statusMaintenancesJSON(w http.ResponseWriter, r *http.Request) error {
-	return s.serveStatusJSON(w, r, "maintenances", func(v *status.View) any {
-		return map[string]any{"page": s.spPage(v), "scheduled_maintenances": s.spMaintenances(v)}
+	return s.serveStatusJSON(w, r, "maintenances", func(v *status.View) (any, error) {
+		return map[string]any{"page": s.spPage(v), "scheduled_maintenances": s.spMaintenances(v)}, nil
 	})
 }
 

@@ -174,6 +174,8 @@ func kindLabel(k notify.Kind) string {
 		return "resolved"
 	case notify.KindTest:
 		return "test"
+	case notify.KindUpdateDue:
+		return "update due"
 	}
 	return "firing"
 }

@@ -36,6 +36,7 @@ func Run(t *testing.T, open Opener) {
 		{"Maintenances", testMaintenances},
 		{"BackupRuns", testBackupRuns},
 		{"Subscribers", testSubscribers},
+		{"Incidents", testIncidents},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
