@@ -165,6 +165,21 @@ func (s *Service) maintenances(ctx context.Context, now time.Time) ([]Maintenanc
 	return ms, nil
 }
 
+// pageMaintenances are the stored maintenances of one page.
+func (s *Service) pageMaintenances(ctx context.Context, p *Page, now time.Time) ([]Maintenance, error) {
+	all, err := s.maintenances(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	var out []Maintenance
+	for _, m := range all {
+		if m.Page == p.Slug {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
 // InMaintenance reports whether a maintenance in progress at t covers a component that the
 // monitor is behind, on any page. Errors count as "no": an alert is better than silence.
 func (s *Service) InMaintenance(ctx context.Context, monitor string, t time.Time) bool {
@@ -224,13 +239,28 @@ func window(now time.Time, loc *time.Location) sla.Window {
 	return sla.Window{From: first, To: now}
 }
 
-func (s *Service) build(ctx context.Context, p *Page, now time.Time) (*View, error) {
-	win := window(now, p.Location)
+// ComponentRecord is one component's stored record over a window.
+type ComponentRecord struct {
+	Component
+	Group string
+	// Spans are the component's levels over the window: its monitors' timelines merged by its
+	// rule, a parent's outage counting for what sits behind it.
+	Spans []sla.Span
+	// Since is when the component's first monitor was first seen, or the window's end when
+	// none has been: before it there is no data.
+	Since time.Time
+	// Maintenance is the component's announced maintenance that touches the window.
+	Maintenance []sla.Window
+}
+
+// Records returns every component's record over win, in page order. The status page reads
+// the last 90 days through it; SLA and weekly reports read calendar months and weeks.
+func (s *Service) Records(ctx context.Context, p *Page, win sla.Window) ([]ComponentRecord, error) {
 	before, err := s.opts.History.EventsBefore(ctx, win.From)
 	if err != nil {
 		return nil, err
 	}
-	events, err := s.opts.History.AllEvents(ctx, win.From, now.Add(time.Second))
+	events, err := s.opts.History.AllEvents(ctx, win.From, win.To.Add(time.Second))
 	if err != nil {
 		return nil, err
 	}
@@ -247,10 +277,9 @@ func (s *Service) build(ctx context.Context, p *Page, now time.Time) (*View, err
 			firstSeen[e.Monitor] = e.At
 		}
 	}
-	parents, current := map[string]string{}, map[string]monitor.State{}
+	parents := map[string]string{}
 	for _, snap := range s.opts.Monitors() {
 		parents[snap.Definition.Name] = snap.Definition.DependsOn
-		current[snap.Definition.Name] = snap.State
 	}
 	own := func(name string) []sla.Span { return sla.Timeline(win, initial[name], perMonitor[name]) }
 	// effective adds the outages of a monitor's ancestors: while a gateway is down, what sits
@@ -268,6 +297,51 @@ func (s *Service) build(ctx context.Context, p *Page, now time.Time) (*View, err
 		memo[name] = tl
 		return tl
 	}
+
+	maint, err := s.pageMaintenances(ctx, p, s.opts.Clock.Now())
+	if err != nil {
+		return nil, err
+	}
+
+	var out []ComponentRecord
+	for _, g := range p.Groups {
+		for _, c := range g.Components {
+			rec := ComponentRecord{Component: c, Group: g.Name, Since: win.To}
+			var tls [][]sla.Span
+			for _, m := range c.Monitors {
+				tls = append(tls, effective(m, 0))
+				if t, ok := firstSeen[m]; ok && t.Before(rec.Since) {
+					rec.Since = t
+				}
+			}
+			if c.Share {
+				rec.Spans = sla.Share(tls...)
+			} else {
+				rec.Spans = sla.Worst(tls...)
+			}
+			for i := range maint {
+				if maint[i].Covers(c.ID) {
+					// The window's end itself counts, so a maintenance starting now shows as active.
+					rec.Maintenance = append(rec.Maintenance, maint[i].Windows(win.From, win.To.Add(time.Nanosecond), p.Location)...)
+				}
+			}
+			out = append(out, rec)
+		}
+	}
+	return out, nil
+}
+
+func (s *Service) build(ctx context.Context, p *Page, now time.Time) (*View, error) {
+	win := window(now, p.Location)
+	records, err := s.Records(ctx, p, win)
+	if err != nil {
+		return nil, err
+	}
+	parents, current := map[string]string{}, map[string]monitor.State{}
+	for _, snap := range s.opts.Monitors() {
+		parents[snap.Definition.Name] = snap.Definition.DependsOn
+		current[snap.Definition.Name] = snap.State
+	}
 	var currentLevel func(name string, depth int) sla.Level
 	currentLevel = func(name string, depth int) sla.Level {
 		l := level(current[name])
@@ -276,54 +350,33 @@ func (s *Service) build(ctx context.Context, p *Page, now time.Time) (*View, err
 		}
 		return l
 	}
-
-	all, err := s.maintenances(ctx, now)
+	maint, err := s.pageMaintenances(ctx, p, now)
 	if err != nil {
 		return nil, err
-	}
-	var maint []Maintenance
-	for _, m := range all {
-		if m.Page == p.Slug {
-			maint = append(maint, m)
-		}
-	}
-	// windowsOf is the maintenance time of one component over the bars.
-	windowsOf := func(id string) (ws []sla.Window, active bool) {
-		for i := range maint {
-			if maint[i].Covers(id) {
-				for _, w := range maint[i].Windows(win.From, now.Add(time.Nanosecond), p.Location) {
-					ws = append(ws, w)
-					active = active || !w.To.Before(now) && !w.From.After(now)
-				}
-			}
-		}
-		return ws, active
 	}
 
 	v := &View{Page: p, At: now}
 	month := sla.Month(now, p.Location)
+	next := 0
 	for _, g := range p.Groups {
 		gv := GroupView{Group: g}
 		for _, c := range g.Components {
-			cv := ComponentView{Component: c}
-			var tls [][]sla.Span
+			rec := records[next]
+			next++
+			cv := ComponentView{Component: c, Timeline: rec.Spans, Since: rec.Since}
 			var levels []sla.Level
-			since := now
 			for _, m := range c.Monitors {
-				tls = append(tls, effective(m, 0))
 				levels = append(levels, currentLevel(m, 0))
-				if t, ok := firstSeen[m]; ok && t.Before(since) {
-					since = t
-				}
 			}
 			if c.Share {
-				cv.Timeline, cv.Level = sla.Share(tls...), shareLevel(levels)
+				cv.Level = shareLevel(levels)
 			} else {
-				cv.Timeline, cv.Level = sla.Worst(tls...), maxLevel(levels)
+				cv.Level = maxLevel(levels)
 			}
-			cv.Since = since
-			ws, active := windowsOf(c.ID)
-			cv.InMaintenance = active
+			for _, w := range rec.Maintenance {
+				cv.InMaintenance = cv.InMaintenance || !w.To.Before(now) && !w.From.After(now)
+			}
+			ws, since := rec.Maintenance, rec.Since
 			cv.Days = sla.Days(now, Days, p.Location, since, cv.Timeline, ws, p.Weights)
 			cv.Uptime = sla.Compute(sla.Window{From: later(win.From, since), To: now}, cv.Timeline, ws, p.Weights, p.Target).Uptime
 			// Time before monitoring began is not counted as up: the month so far, from then.
