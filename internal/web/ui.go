@@ -37,7 +37,7 @@ func parseTemplates(now func() time.Time) (map[string]*template.Template, error)
 			}
 			return t.UTC().Format("2006-01-02 15:04 UTC")
 		},
-		"ms":   shortDuration,
+		"ms":   human.Latency,
 		"list": func(v ...string) []string { return v },
 		// Status pages: a level's class, words and mark (never colour alone).
 		"levelClass": levelClass,
