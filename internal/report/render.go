@@ -1,0 +1,131 @@
+package report
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"math"
+	"strings"
+	"time"
+
+	"vigie/internal/human"
+	"vigie/internal/status/sla"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+//go:embed templates/print.css
+var printCSS string
+
+// PrintStyleCSP is the Content-Security-Policy that lets a printable report's own style sheet
+// (and nothing else) apply: its hash, not 'unsafe-inline'.
+var PrintStyleCSP = func() string {
+	sum := sha256.Sum256([]byte(printCSS))
+	return "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'; img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+}()
+
+var funcs = template.FuncMap{
+	"exact": func(d any) string {
+		switch v := d.(type) {
+		case Seconds:
+			return human.Exact(v.D())
+		case time.Duration:
+			return human.Exact(v)
+		}
+		return fmt.Sprint(d)
+	},
+	"human":   func(d time.Duration) string { return human.Duration(d) },
+	"latency": human.Latency,
+	"pct":     Percent,
+	"target":  targetText,
+	"local": func(t time.Time, loc *time.Location) string {
+		return t.In(loc).Format("Mon 2 Jan 15:04 MST")
+	},
+	"levelText": LevelText,
+	"levelMark": levelMark,
+	"share": func(f float64) string {
+		return fmt.Sprintf("%.0f %%", math.Floor(f*100))
+	},
+	"meter": meter,
+	// dict passes several values to a sub-template: dict "F" .Overall "Complete" .Complete.
+	"dict": func(kv ...any) (map[string]any, error) {
+		if len(kv)%2 != 0 {
+			return nil, fmt.Errorf("dict: odd number of arguments")
+		}
+		m := make(map[string]any, len(kv)/2)
+		for i := 0; i < len(kv); i += 2 {
+			k, ok := kv[i].(string)
+			if !ok {
+				return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+			}
+			m[k] = kv[i+1]
+		}
+		return m, nil
+	},
+	"neg": func(s Seconds) bool { return s < 0 },
+	"abs": func(s Seconds) Seconds {
+		if s < 0 {
+			return -s
+		}
+		return s
+	},
+}
+
+var templates = template.Must(template.New("report").Funcs(funcs).ParseFS(templateFS, "templates/*.html"))
+
+// Percent writes an uptime ratio as a percentage with four decimals, rounded down: a figure
+// that reads as the target is never one that missed it.
+func Percent(u *float64) string {
+	if u == nil {
+		return "no data"
+	}
+	return fmt.Sprintf("%.4f %%", math.Floor(*u*1e6)/1e4)
+}
+
+// targetText writes a target as people write it: 0.999 is "99.9 %".
+func targetText(t float64) string {
+	return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.4f", t*100), "0"), ".") + " %"
+}
+
+// LevelText names a level for people: "major outage", "degraded".
+func LevelText(l sla.Level) string {
+	return strings.ReplaceAll(strings.TrimSuffix(l.String(), "_performance"), "_", " ")
+}
+
+// levelMark goes beside a level's words, never instead of them.
+func levelMark(l sla.Level) string {
+	switch l {
+	case sla.MajorOutage, sla.PartialOutage:
+		return "▲"
+	case sla.Degraded:
+		return "◆"
+	}
+	return "●"
+}
+
+// meter is a small bar of budget used: full width is the whole budget; past it the bar is
+// drawn in the breach colour and the words say so.
+func meter(f Figures) template.HTML {
+	share := f.UsedShare()
+	class, fill := "ok", "#1a7f37"
+	if f.Breached {
+		class, fill = "over", "#cf222e"
+	} else if share >= 0.75 {
+		class, fill = "warn", "#9a6700"
+	}
+	w := math.Round(min(share, 1) * 100)
+	return template.HTML(fmt.Sprintf(`<svg class="meter %s" width="100" height="8" viewBox="0 0 100 8" aria-hidden="true"><rect class="track" width="100" height="8" rx="2" fill="%s"/><rect class="fill" width="%.0f" height="8" rx="2" fill="%s"/></svg>`,
+		class, inkGrid, w, fill))
+}
+
+func execute(name string, data any) ([]byte, error) {
+	var b bytes.Buffer
+	if err := templates.ExecuteTemplate(&b, name, data); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
