@@ -27,6 +27,7 @@ import (
 	"vigie/internal/errs"
 	"vigie/internal/monitor"
 	"vigie/internal/notify"
+	"vigie/internal/report"
 	"vigie/internal/status"
 	"vigie/internal/store"
 	"vigie/internal/store/postgres"
@@ -67,6 +68,7 @@ type App struct {
 	alerting   atomic.Pointer[alerting]
 	pages      atomic.Pointer[[]*status.Page]
 	status     *status.Service
+	reports    *report.Service
 	outbox     *notify.Dispatcher
 	alerts     *alert.Engine
 	stop       context.CancelFunc
@@ -146,6 +148,8 @@ func New(ctx context.Context, o Options) (*App, error) {
 	// called once the app runs.
 	a.status = status.NewService(status.Options{History: a.store, Monitors: func() []monitor.Snapshot { return a.engine.Snapshots() },
 		Clock: o.Clock, Logger: a.log, Maintenances: a.store, Pages: func() []*status.Page { return *a.pages.Load() }})
+	// The incident logbook, once it exists, is given to reports as Incidents.
+	a.reports = report.NewService(report.Options{Records: a.status, Rollups: a.store, Alerts: a.store, Clock: o.Clock})
 	a.alerts = alert.NewEngine(alert.Options{Store: a.store, Outbox: a.outbox, Clock: o.Clock, Logger: a.log,
 		Routes:        func() []alert.Route { return a.alerting.Load().routes },
 		BaseURL:       func() string { return a.cfg.Load().Server.BaseURL.String() },
@@ -195,6 +199,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Status:        a.status,
 		Maintenances:  a.store,
 		StatusPages:   func() []*status.Page { return *a.pages.Load() },
+		Reports:       a.reports,
 	})
 	if err != nil {
 		a.store.Close()

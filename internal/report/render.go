@@ -18,8 +18,16 @@ import (
 //go:embed templates
 var templateFS embed.FS
 
+// CSS is the report's style sheet: the admin UI serves it beside its own.
+//
+//go:embed templates/report.css
+var CSS []byte
+
 //go:embed templates/print.css
-var printCSS string
+var pageCSS string
+
+// printCSS is what a printable document carries in its <style>.
+var printCSS = string(CSS) + pageCSS
 
 // PrintStyleCSP is the Content-Security-Policy that lets a printable report's own style sheet
 // (and nothing else) apply: its hash, not 'unsafe-inline'.

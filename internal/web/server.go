@@ -79,6 +79,8 @@ type Options struct {
 	Status       Status
 	StatusPages  func() []*status.Page
 	Maintenances status.MaintenanceStore
+	// Reports makes SLA and weekly reports; nil when none is wired.
+	Reports Reports
 }
 
 // Server holds the handlers. Build it with New and serve Handler().
@@ -169,6 +171,7 @@ func (s *Server) buildRoutes() []route {
 		{"GET /api/v1/notifications", api(auth.ScopeRead, s.apiListNotifications)},
 		{"GET /api/v1/notifications/{id}", api(auth.ScopeRead, s.apiGetNotification)},
 		{"POST /api/v1/notifications/{id}/resend", api(auth.ScopeWrite, s.apiResendNotification)},
+		{"GET /api/v1/reports/sla", api(auth.ScopeRead, s.apiSLAReport)},
 		{"GET /api/v1/tokens", api(auth.ScopeAdmin, s.apiListTokens)},
 		{"POST /api/v1/tokens", api(auth.ScopeAdmin, s.apiCreateToken)},
 		{"DELETE /api/v1/tokens/{id}", api(auth.ScopeAdmin, s.apiRevokeToken)},
@@ -192,6 +195,7 @@ func (s *Server) buildRoutes() []route {
 		{"GET /ack/{token}", uiHandlerFunc(s, s.ackPage)},
 		{"POST /ack/{token}", uiHandlerFunc(s, s.ackSubmit)},
 
+		{"GET /static/report.css", http.HandlerFunc(s.reportCSS)},
 		{"GET /static/", http.StripPrefix("/static/", staticHandler(static))},
 		{"GET /login", uiHandlerFunc(s, s.loginPage)},
 		{"POST /login", uiHandlerFunc(s, s.loginSubmit)},
@@ -209,6 +213,7 @@ func (s *Server) buildRoutes() []route {
 		{"GET /notifications", ui(s.notificationsPage)},
 		{"GET /notifications/{id}", ui(s.notificationPage)},
 		{"POST /notifications/{id}/resend", ui(s.notificationResend)},
+		{"GET /reports", ui(s.slaReportPage)},
 		{"GET /users", ui(s.usersPage)},
 		{"POST /users", ui(s.usersCreate)},
 		{"POST /users/{name}/delete", ui(s.usersDelete)},

@@ -100,7 +100,8 @@ func parseTemplates(now func() time.Time) (map[string]*template.Template, error)
 // page is what every template gets.
 type page struct {
 	Title  string
-	Nav    string // which menu entry is current
+	Styles []string // style sheets beside vigie.css
+	Nav    string   // which menu entry is current
 	User   *auth.User
 	CSRF   string
 	Error  string

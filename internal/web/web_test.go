@@ -45,7 +45,9 @@ type env struct {
 	store  *store.Store
 }
 
-func newEnv(t *testing.T, useTLS bool) *env {
+// newEnv builds a server on a fresh SQLite store; extra adds options (status pages, reports)
+// that need the store and the clock.
+func newEnv(t *testing.T, useTLS bool, extra ...func(o *web.Options, st *store.Store, clk *clock.Fake)) *env {
 	t.Helper()
 	db := storetest.OpenSQLite(t)
 	e := &env{t: t, clock: clock.NewFake(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)), logs: &testutil.LogBuffer{}, store: db.Store}
@@ -57,7 +59,7 @@ func newEnv(t *testing.T, useTLS bool) *env {
 	}
 	reg := prometheus.NewRegistry()
 	e.reload = func(context.Context) error { return nil }
-	e.srv, err = web.New(web.Options{
+	opts := web.Options{
 		Auth: e.auth, Health: db.Store, Logger: log, Clock: e.clock, Registry: reg, Gatherer: reg,
 		Build: web.Build{Version: "test", Commit: "abc", GoVersion: "go"}, ConfigPath: "test.yaml",
 		// Loopback is a trusted proxy here so tests can pose as other clients with X-Forwarded-For.
@@ -69,7 +71,11 @@ func newEnv(t *testing.T, useTLS bool) *env {
 		Alerts: alertsAdapter{Engine: alert.NewEngine(alert.Options{Store: db.Store, Clock: e.clock, Logger: log}),
 			Store: db.Store, signer: alert.NewSigner(db.Store)},
 		Notifications: db.Store,
-	})
+	}
+	for _, f := range extra {
+		f(&opts, db.Store, e.clock)
+	}
+	e.srv, err = web.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,144 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"vigie/internal/auth"
+	"vigie/internal/clock"
+	"vigie/internal/monitor"
+	"vigie/internal/report"
+	"vigie/internal/status"
+	"vigie/internal/status/sla"
+	"vigie/internal/store"
+	"vigie/internal/web"
+)
+
+// withReports gives the server one status page, "acme" in Paris, with October 2026 on record:
+// the web app down 50 minutes on the 6th, the API degraded for an afternoon on the 14th, and a
+// maintenance window over the web app on the 20th that hid 45 minutes of an hour's outage.
+func withReports(t *testing.T) func(o *web.Options, st *store.Store, clk *clock.Fake) {
+	return func(o *web.Options, st *store.Store, clk *clock.Fake) {
+		paris, _ := time.LoadLocation("Europe/Paris")
+		ctx := context.Background()
+		at := func(d, h, m int) time.Time { return time.Date(2026, 10, d, h, m, 0, 0, paris) }
+		add := func(name string, t time.Time, s monitor.State) {
+			if err := st.InsertEvent(ctx, monitor.Event{Monitor: name, At: t, State: s}); err != nil {
+				panic(err)
+			}
+		}
+		for _, m := range []string{"web", "api", "db"} {
+			add(m, time.Date(2026, 9, 1, 0, 0, 0, 0, paris), monitor.StateUp)
+		}
+		add("web", at(6, 9, 10), monitor.StateDown)
+		add("web", at(6, 10, 0), monitor.StateUp)
+		add("api", at(14, 13, 0), monitor.StateDegraded)
+		add("api", at(14, 18, 0), monitor.StateUp)
+		add("web", at(20, 1, 45), monitor.StateDown)
+		add("web", at(20, 2, 45), monitor.StateUp)
+		add("db", at(27, 22, 0), monitor.StateDown)
+		add("db", at(27, 22, 9), monitor.StateUp)
+		if err := st.CreateMaintenance(ctx, &status.Maintenance{Page: "acme", Components: []string{"web-app"}, Title: "Kernel upgrade",
+			StartsAt: at(20, 2, 0), EndsAt: at(20, 3, 0), CreatedBy: "alice", CreatedAt: at(15, 0, 0)}); err != nil {
+			panic(err)
+		}
+		var snaps []monitor.Snapshot
+		for _, m := range []string{"web", "api", "db"} {
+			snaps = append(snaps, monitor.Snapshot{Definition: &monitor.Definition{Name: m}, State: monitor.StateUp})
+		}
+		page := &status.Page{Slug: "acme", Title: "Acme Cloud status", Location: paris, Target: 0.999, Weights: sla.DefaultWeights(),
+			Groups: []status.Group{
+				{ID: "apps", Name: "Applications", Components: []status.Component{
+					{ID: "web-app", Name: "Web app", Monitors: []string{"web"}},
+					{ID: "public-api", Name: "Public API", Monitors: []string{"api"}},
+				}},
+				{ID: "infra", Name: "Infrastructure", Components: []status.Component{{ID: "databases", Name: "Databases", Monitors: []string{"db"}}}},
+			}}
+		pages := func() []*status.Page { return []*status.Page{page} }
+		svc := status.NewService(status.Options{History: st, Clock: clk, Maintenances: st, Pages: pages,
+			Monitors: func() []monitor.Snapshot { return snaps }})
+		o.Status, o.StatusPages, o.Maintenances = svc, pages, st
+		o.Reports = report.NewService(report.Options{Records: svc, Rollups: st, Alerts: st, Clock: clk})
+	}
+}
+
+func TestSLAReportAPI(t *testing.T) {
+	e := newEnv(t, false, withReports(t))
+	read := e.token(auth.ScopeRead)
+
+	for query, want := range map[string]string{
+		"":                                    "page: give a status page, ?page=acme (pages: acme)",
+		"?page=nope":                          `page: no status page "nope" (pages: acme)`,
+		"?page=acme&month=2026-13":            `month "2026-13": 13 is not a month (01 to 12)`,
+		"?page=acme&month=October":            `month "October": want YYYY-MM, like 2026-05`,
+		"?page=acme&month=2026-12":            "month 2026-12 has not begun (it is 2026-11-23 in Europe/Paris)",
+		"?page=acme&month=2026-10&format=pdf": `format "pdf": want json, csv or html`,
+	} {
+		r := api(e, "GET", "/api/v1/reports/sla"+query, read, nil)
+		if got := decodeErr(t, r); r.status != 400 || got.Error.Code != "invalid" || got.Error.Message != want {
+			t.Errorf("GET %s: %d %q, want 400 %q", query, r.status, got.Error.Message, want)
+		}
+	}
+	if r := api(e, "GET", "/api/v1/reports/sla?page=acme&month=2026-10", "", nil); r.status != 401 {
+		t.Errorf("without credentials: %d", r.status)
+	}
+
+	r := api(e, "GET", "/api/v1/reports/sla?page=acme&month=2026-10", read, nil)
+	var rep struct {
+		Month   string
+		Zone    string
+		Overall struct {
+			Used     float64 `json:"used_seconds"`
+			Breached bool
+			Episodes []struct{ Components []string }
+		}
+		Components []struct {
+			Name        string
+			Used        float64 `json:"used_seconds"`
+			Maintenance float64 `json:"maintenance_seconds"`
+			Breached    bool
+		}
+	}
+	if err := json.Unmarshal([]byte(r.body), &rep); err != nil || r.status != 200 {
+		t.Fatalf("JSON report: %d %v\n%s", r.status, err, r.body)
+	}
+	// Web app: 50 min on the 6th and 15 of the 60 on the 20th outside maintenance; degraded
+	// counts nothing at the default weights (but is listed); the database lost 9 minutes.
+	webApp, publicAPI, db := rep.Components[0], rep.Components[1], rep.Components[2]
+	if rep.Month != "2026-10" || rep.Zone != "Europe/Paris" || webApp.Used != 65*60 || webApp.Maintenance != 3600 || !webApp.Breached ||
+		publicAPI.Used != 0 || publicAPI.Breached || db.Used != 9*60 || rep.Overall.Used != 74*60 || !rep.Overall.Breached || len(rep.Overall.Episodes) != 4 {
+		t.Errorf("report: %s", r.body)
+	}
+
+	r = api(e, "GET", "/api/v1/reports/sla?page=acme&month=2026-10&format=csv", read, nil)
+	if r.status != 200 || r.header.Get("Content-Type") != "text/csv; charset=utf-8" ||
+		r.header.Get("Content-Disposition") != `attachment; filename="sla-acme-2026-10.csv"` || !strings.HasPrefix(r.body, "row,component,group,from,to") ||
+		!strings.Contains(r.body, "component,Databases,Infrastructure,2026-10-01T00:00:00+02:00,2026-11-01T00:00:00+01:00,,99.9") {
+		t.Errorf("CSV: %d %v\n%s", r.status, r.header, r.body)
+	}
+
+	r = api(e, "GET", "/api/v1/reports/sla?page=acme&month=2026-10&format=html", read, nil)
+	if r.status != 200 || r.header.Get("Content-Security-Policy") != report.PrintStyleCSP || !strings.Contains(r.body, "<title>SLA report — Acme Cloud status — October 2026</title>") {
+		t.Errorf("printable: %d %v", r.status, r.header)
+	}
+
+	// The admin page: the form, the report and its exports; a bad month is said on the page.
+	b := e.browser()
+	e.addUser("alice")
+	b.login("alice", password, "")
+	page := b.get("/reports?page=acme&month=2026-10")
+	for _, want := range []string{`<link rel="stylesheet" href="/static/report.css">`, "October 2026", "target missed", "Tue 20 Oct 01:45 CEST", `format=csv`, "Web app"} {
+		if page.status != 200 || !strings.Contains(page.body, want) {
+			t.Errorf("/reports lacks %q (status %d)", want, page.status)
+		}
+	}
+	if bad := b.get("/reports?page=acme&month=2026-1"); bad.status != 400 || !strings.Contains(bad.body, "want YYYY-MM") || !strings.Contains(bad.body, `name="month"`) {
+		t.Errorf("bad month on the page: %d", bad.status)
+	}
+	if css := b.get("/static/report.css"); css.status != 200 || !strings.HasPrefix(css.header.Get("Content-Type"), "text/css") || !strings.Contains(css.body, ".report-figures") {
+		t.Errorf("report.css: %d %v", css.status, css.header)
+	}
+}
