@@ -122,6 +122,7 @@ Start with 'vigie serve --config examples/quickstart.yaml', then open the printe
 		newNotifyCmd(env, f),
 		newAlertCmd(env, f),
 		newSilenceCmd(env, f),
+		newReportCmd(env, f),
 	)
 	return root
 }

@@ -2,10 +2,13 @@ package report
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"vigie/internal/alert"
 	"vigie/internal/clock"
+	"vigie/internal/errs"
 	"vigie/internal/monitor"
 	"vigie/internal/status"
 )
@@ -67,3 +70,22 @@ func (s *Service) SLA(ctx context.Context, p *status.Page, month Month) (*SLA, e
 
 // Now is the service's time, for callers choosing a default period.
 func (s *Service) Now() time.Time { return s.opts.Clock.Now() }
+
+// FindPage picks the page a report is about by its slug. A missing or unknown slug is
+// errs.Invalid naming the pages there are: it is a wrong parameter, from a URL or a flag.
+func FindPage(pages []*status.Page, slug string) (*status.Page, error) {
+	slugs := make([]string, len(pages))
+	for i, p := range pages {
+		slugs[i] = p.Slug
+	}
+	switch {
+	case len(pages) == 0:
+		return nil, errs.E(errs.Invalid, "no status page is configured: reports are made per page (status_pages in the configuration)")
+	case slug == "":
+		return nil, errs.E(errs.Invalid, "page: give a status page, ?page=%s (pages: %s)", slugs[0], strings.Join(slugs, ", "))
+	}
+	if i := slices.Index(slugs, slug); i >= 0 {
+		return pages[i], nil
+	}
+	return nil, errs.E(errs.Invalid, "page: no status page %q (pages: %s)", slug, strings.Join(slugs, ", "))
+}

@@ -6,7 +6,6 @@ import (
 	"html/template"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 
 	"vigie/internal/errs"
@@ -27,21 +26,7 @@ func (s *Server) reportPage(r *http.Request) (*status.Page, error) {
 	if s.StatusPages != nil {
 		pages = s.StatusPages()
 	}
-	slugs := make([]string, len(pages))
-	for i, p := range pages {
-		slugs[i] = p.Slug
-	}
-	if len(pages) == 0 {
-		return nil, errs.E(errs.Invalid, "no status page is configured: reports are made per page (status_pages in the configuration)")
-	}
-	slug := r.URL.Query().Get("page")
-	if slug == "" {
-		return nil, errs.E(errs.Invalid, "page: give a status page, ?page=%s (pages: %s)", slugs[0], strings.Join(slugs, ", "))
-	}
-	if i := slices.Index(slugs, slug); i >= 0 {
-		return pages[i], nil
-	}
-	return nil, errs.E(errs.Invalid, "page: no status page %q (pages: %s)", slug, strings.Join(slugs, ", "))
+	return report.FindPage(pages, r.URL.Query().Get("page"))
 }
 
 // reportMonth reads ?month=YYYY-MM; without it, the current month in the page's zone.

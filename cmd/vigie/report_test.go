@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"vigie/internal/monitor"
+	"vigie/internal/store/sqlite"
+)
+
+// TestReportSLACommand prints last month's SLA report of a page from a database holding a
+// 30-minute outage, in each format, and refuses bad flags with exit 2.
+func TestReportSLACommand(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, `storage:
+  path: vigie.db
+monitors:
+  - {name: web, type: tcp, target: "127.0.0.1:9", interval: 1m}
+status_pages:
+  - slug: acme
+    title: Acme status
+    groups:
+      - name: Platform
+        components:
+          - {name: Web app, monitors: [web]}
+`)
+	st, err := sqlite.Open(filepath.Join(dir, "vigie.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	y, m, _ := time.Now().UTC().Date()
+	last := time.Date(y, m-1, 1, 0, 0, 0, 0, time.UTC)
+	for _, e := range []monitor.Event{
+		{Monitor: "web", At: last.Add(-24 * time.Hour), State: monitor.StateUp},
+		{Monitor: "web", At: last.Add(9*24*time.Hour + 14*time.Hour), State: monitor.StateDown},
+		{Monitor: "web", At: last.Add(9*24*time.Hour + 14*time.Hour + 30*time.Minute), State: monitor.StateUp},
+	} {
+		if err := st.InsertEvent(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	month := last.Format("2006-01")
+	days := time.Date(y, m, 1, 0, 0, 0, 0, time.UTC).Sub(last).Hours() / 24
+
+	r := vigie(t, "", "--config", cfg, "report", "sla", "--page", "acme", "--month", month)
+	for _, want := range []string{"SLA report — Acme status (acme) — " + last.Format("January 2006") + ", UTC, complete", "Web app", "30 min", "Downtime episodes:", "major outage"} {
+		if r.code != 0 || !strings.Contains(r.stdout, want) {
+			t.Errorf("table lacks %q: %+v", want, r)
+		}
+	}
+	r = vigie(t, "", "--config", cfg, "report", "sla", "--page", "acme", "--month", month, "--format", "json")
+	var doc struct {
+		Month      string
+		Components []struct {
+			Used     float64 `json:"used_seconds"`
+			Budget   float64 `json:"budget_seconds"`
+			Breached bool
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || doc.Month != month || len(doc.Components) != 1 ||
+		doc.Components[0].Used != 1800 || math.Abs(doc.Components[0].Budget-days*86.4) > 1e-6 || doc.Components[0].Breached != (1800 > days*86.4) {
+		t.Errorf("json: %v %s", err, r.stdout)
+	}
+	if r = vigie(t, "", "--config", cfg, "report", "sla", "--page", "acme", "--month", month, "--format", "csv"); r.code != 0 || !strings.HasPrefix(r.stdout, "row,component,") || strings.Count(r.stdout, "\n") != 4 {
+		t.Errorf("csv: %+v", r)
+	}
+	if r = vigie(t, "", "--config", cfg, "report", "sla", "--page", "acme", "--month", month, "--format", "html"); r.code != 0 || !strings.HasPrefix(r.stdout, "<!doctype html>") || !strings.Contains(r.stdout, "@media print") {
+		t.Errorf("html: code %d, %.200s", r.code, r.stdout)
+	}
+
+	next := time.Date(y, m+1, 1, 0, 0, 0, 0, time.UTC).Format("2006-01")
+	for _, bad := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--month", month}, `required flag(s) "page" not set`},
+		{[]string{"--page", "nope", "--month", month}, `--page: no status page "nope" (pages: acme)`},
+		{[]string{"--page", "acme", "--month", "2026-13"}, `--month "2026-13": 13 is not a month (01 to 12)`},
+		{[]string{"--page", "acme", "--month", next}, "month " + next + " has not begun"},
+		{[]string{"--page", "acme", "--format", "pdf"}, `--format "pdf": want one of [table csv json html]`},
+	} {
+		r := vigie(t, "", append([]string{"--config", cfg, "report", "sla"}, bad.args...)...)
+		if r.code != 2 || !strings.Contains(r.stderr, bad.want) {
+			t.Errorf("%v: exit %d %q, want 2 about %q", bad.args, r.code, r.stderr, bad.want)
+		}
+	}
+}
