@@ -106,4 +106,3 @@ to PDF.`,
 	_ = cmd.MarkFlagRequired("page")
 	return cmd
 }
-
