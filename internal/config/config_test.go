@@ -182,6 +182,7 @@ func TestDefaults(t *testing.T) {
 				Storage:   Storage{Driver: "sqlite", Path: abs(t, "testdata/good/vigie.db")},
 				Log:       Log{Level: "info", Format: "text"},
 				Retention: Retention{Raw: Duration(7 * day), Rollups: Duration(400 * day)},
+				Reports:   Reports{Weekly: WeeklyReport{Schedule: "0 8 * * MON", Zone: "UTC"}},
 			}
 			if !reflect.DeepEqual(*got, want) {
 				t.Errorf("got  %+v\nwant %+v", *got, want)
@@ -216,6 +217,7 @@ func TestFullConfig(t *testing.T) {
 		Storage:   Storage{Driver: "sqlite", Path: "/var/lib/vigie/vigie.db"},
 		Log:       Log{Level: "warn", Format: "json"},
 		Retention: Retention{Raw: Duration(14 * day), Rollups: Duration(730 * day)},
+		Reports:   Reports{Weekly: WeeklyReport{Schedule: "0 8 * * MON", Zone: "UTC"}},
 	}
 	if !reflect.DeepEqual(*c, want) {
 		t.Errorf("got  %+v\nwant %+v", *c, want)
