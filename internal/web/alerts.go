@@ -215,7 +215,8 @@ func (s *Server) apiEndSilence(w http.ResponseWriter, r *http.Request) error {
 
 type alertRow struct {
 	alertJSON
-	For string // how long it lasted, or has lasted
+	For  string // how long it lasted, or has lasted
+	Path string // the page of what it is about: a monitor or an SLO
 }
 
 type alertsData struct {
@@ -244,7 +245,7 @@ func (s *Server) renderAlerts(w http.ResponseWriter, r *http.Request, status int
 	data := alertsData{Silences: len(sls)}
 	for i := range as {
 		a := &as[i]
-		row := alertRow{alertJSON: toAlertJSON(a)}
+		row := alertRow{alertJSON: toAlertJSON(a), Path: a.Path()}
 		if a.Firing() {
 			row.For = human.Duration(now.Sub(a.StartedAt))
 			data.Open = append(data.Open, row)
