@@ -28,6 +28,7 @@ import (
 	"vigie/internal/monitor"
 	"vigie/internal/notify"
 	"vigie/internal/report"
+	"vigie/internal/slo"
 	"vigie/internal/status"
 	"vigie/internal/store"
 	"vigie/internal/store/postgres"
@@ -69,6 +70,7 @@ type App struct {
 	pages      atomic.Pointer[[]*status.Page]
 	status     *status.Service
 	reports    *report.Service
+	slos       *slo.Engine
 	outbox     *notify.Dispatcher
 	alerts     *alert.Engine
 	stop       context.CancelFunc
@@ -156,6 +158,8 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Signer:        signer,
 		Expand:        func(name string, t time.Time) []string { return a.alerting.Load().expand(name, t) },
 		InMaintenance: a.status.InMaintenance})
+	a.slos = slo.NewEngine(slo.Options{Counts: a.store, Alerts: a.alerts, Clock: o.Clock, Logger: a.log,
+		Objectives: func() []slo.Objective { return buildObjectives(a.cfg.Load()) }})
 	a.engine = monitor.NewEngine(monitor.Options{Store: a.store, Clock: o.Clock, Logger: a.log,
 		OnLateness: func(d time.Duration) { lateness.Observe(d.Seconds()) },
 		OnChange: func(ev monitor.Event, d *monitor.Definition) {
@@ -174,7 +178,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		a.store.Close()
 		return nil, err
 	}
-	a.registry.MustRegister(newMonitorCollector(a.engine))
+	a.registry.MustRegister(newMonitorCollector(a.engine), newSLOCollector(a.slos))
 
 	a.web, err = web.New(web.Options{
 		Auth: a.auth, Health: a.store, Logger: a.log, Clock: o.Clock,
@@ -200,6 +204,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Maintenances:  a.store,
 		StatusPages:   func() []*status.Page { return *a.pages.Load() },
 		Reports:       a.reports,
+		SLOs:          a.slos,
 	})
 	if err != nil {
 		a.store.Close()
@@ -282,6 +287,7 @@ func (a *App) Start(ctx context.Context) error {
 	a.wg.Go(func() { a.pruneLoop(bg) })
 	a.wg.Go(func() { a.outbox.Run(bg) })
 	a.wg.Go(func() { a.alerts.Run(bg) })
+	a.wg.Go(func() { a.slos.Run(bg) })
 	a.wg.Go(func() {
 		a.engine.Run(bg, func(ctx context.Context) {
 			a.engine.Maintain(ctx, func() (time.Duration, time.Duration) {

@@ -4,6 +4,7 @@ package human
 import (
 	"fmt"
 	"math"
+	"strings"
 	"time"
 )
 
@@ -78,4 +79,10 @@ func NiceCeil(v float64) float64 {
 		}
 	}
 	return 10 * p
+}
+
+// Percent writes a ratio as people write a target, to at most four decimals without trailing
+// zeros: 0.999 is "99.9 %", 0.99995 is "99.995 %", 1 is "100 %".
+func Percent(ratio float64) string {
+	return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.4f", ratio*100), "0"), ".") + " %"
 }

@@ -61,3 +61,11 @@ func TestNiceCeil(t *testing.T) {
 		}
 	}
 }
+
+func TestPercent(t *testing.T) {
+	for in, want := range map[float64]string{0.999: "99.9 %", 0.99995: "99.995 %", 1: "100 %", 0.5: "50 %", 0.38123: "38.123 %", -0.25: "-25 %"} {
+		if got := Percent(in); got != want {
+			t.Errorf("Percent(%v) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -49,7 +49,7 @@ var funcs = template.FuncMap{
 	"human":   func(d time.Duration) string { return human.Duration(d) },
 	"latency": human.Latency,
 	"pct":     Percent,
-	"target":  targetText,
+	"target":  human.Percent,
 	"local": func(t time.Time, loc *time.Location) string {
 		return t.In(loc).Format("Mon 2 Jan 15:04 MST")
 	},
@@ -58,7 +58,7 @@ var funcs = template.FuncMap{
 	"share": func(f float64) string {
 		return fmt.Sprintf("%.0f %%", math.Floor(f*100))
 	},
-	"meter": meter,
+	"meter": func(f Figures) template.HTML { return Meter(f.UsedShare()) },
 	// dict passes several values to a sub-template: dict "F" .Overall "Complete" .Complete.
 	"dict": func(kv ...any) (map[string]any, error) {
 		if len(kv)%2 != 0 {
@@ -94,11 +94,6 @@ func Percent(u *float64) string {
 	return fmt.Sprintf("%.4f %%", math.Floor(*u*1e6)/1e4)
 }
 
-// targetText writes a target as people write it: 0.999 is "99.9 %".
-func targetText(t float64) string {
-	return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.4f", t*100), "0"), ".") + " %"
-}
-
 // LevelText names a level for people: "major outage", "degraded".
 func LevelText(l sla.Level) string {
 	return strings.ReplaceAll(strings.TrimSuffix(l.String(), "_performance"), "_", " ")
@@ -115,17 +110,18 @@ func levelMark(l sla.Level) string {
 	return "●"
 }
 
-// meter is a small bar of budget used: full width is the whole budget; past it the bar is
-// drawn in the breach colour and the words say so.
-func meter(f Figures) template.HTML {
-	share := f.UsedShare()
+// Meter is a small bar of an error budget used: full width is the whole budget; from 75 % it
+// turns to the warning colour, past the whole budget to the breach colour. It is decoration
+// (aria-hidden): the figure beside it says the same in words.
+func Meter(usedShare float64) template.HTML {
 	class, fill := "ok", "#1a7f37"
-	if f.Breached {
+	switch {
+	case usedShare > 1:
 		class, fill = "over", "#cf222e"
-	} else if share >= 0.75 {
+	case usedShare >= 0.75:
 		class, fill = "warn", "#9a6700"
 	}
-	w := math.Round(min(share, 1) * 100)
+	w := math.Round(min(max(usedShare, 0), 1) * 100)
 	return template.HTML(fmt.Sprintf(`<svg class="meter %s" width="100" height="8" viewBox="0 0 100 8" aria-hidden="true"><rect class="track" width="100" height="8" rx="2" fill="%s"/><rect class="fill" width="%.0f" height="8" rx="2" fill="%s"/></svg>`,
 		class, inkGrid, w, fill))
 }

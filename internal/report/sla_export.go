@@ -81,7 +81,7 @@ func (r *SLA) Table(w io.Writer) error {
 		state = "in progress, figures to " + r.AsOf.In(r.loc).Format("Mon 2 Jan 15:04 MST")
 	}
 	fmt.Fprintf(w, "SLA report — %s (%s) — %s, %s, %s\n", r.Page.Title, r.Page.Slug, r.Title, r.Zone, state)
-	fmt.Fprintf(w, "Target %s · budget %s · maintenance excluded %s\n\n", targetText(r.Target),
+	fmt.Fprintf(w, "Target %s · budget %s · maintenance excluded %s\n\n", human.Percent(r.Target),
 		human.Exact(r.Overall.Budget.D()), human.Exact(r.Overall.Maintenance.D()))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "COMPONENT\tGROUP\tUPTIME\tUSED\tLEFT\tVERDICT")

@@ -11,6 +11,7 @@ import (
 	"vigie/internal/clock"
 	"vigie/internal/monitor"
 	"vigie/internal/report"
+	"vigie/internal/slo"
 	"vigie/internal/status"
 	"vigie/internal/status/sla"
 	"vigie/internal/store"
@@ -140,5 +141,78 @@ func TestSLAReportAPI(t *testing.T) {
 	}
 	if css := b.get("/static/report.css"); css.status != 200 || !strings.HasPrefix(css.header.Get("Content-Type"), "text/css") || !strings.Contains(css.body, ".report-figures") {
 		t.Errorf("report.css: %d %v", css.status, css.header)
+	}
+}
+
+// withSLOs adds an SLO over the monitor "api", whose last ten minutes of results fail at 16.7
+// times the sustainable rate, and one over "db" with no results yet.
+func withSLOs(t *testing.T) func(o *web.Options, st *store.Store, clk *clock.Fake) {
+	return func(o *web.Options, st *store.Store, clk *clock.Fake) {
+		now := clk.Now()
+		var rs []monitor.Result
+		for i := range 600 {
+			status := monitor.StatusUp
+			if i%60 == 59 {
+				status = monitor.StatusDown
+			}
+			rs = append(rs, monitor.Result{Monitor: "api", At: now.Add(time.Duration(i-600) * time.Second), Duration: 30 * time.Millisecond, Status: status})
+		}
+		if err := st.InsertResults(context.Background(), rs); err != nil {
+			t.Fatal(err)
+		}
+		objectives := []slo.Objective{
+			{Name: "api-availability", Description: "The public API answers.", Target: 0.999, Window: 30 * 24 * time.Hour,
+				Monitors: []string{"api"}, About: "Public API on status page acme", Labels: map[string]string{"team": "platform"}},
+			{Name: "db", Target: 0.9995, Window: 7 * 24 * time.Hour, Monitors: []string{"db"}, About: "monitors db"},
+		}
+		o.SLOs = slo.NewEngine(slo.Options{Counts: st, Clock: clk, Objectives: func() []slo.Objective { return objectives }})
+	}
+}
+
+func TestSLOsAPIAndPage(t *testing.T) {
+	e := newEnv(t, false, withSLOs(t))
+	r := api(e, "GET", "/api/v1/slos", e.token(auth.ScopeRead), nil)
+	var got struct {
+		SLOs []struct {
+			Name       string
+			Firing     string
+			SLI        *float64
+			BudgetLeft float64 `json:"error_budget_remaining"`
+			Results    int
+			Bad        int `json:"bad_results"`
+			Rules      []struct {
+				Severity string
+				Factor   float64
+				LongRate *float64 `json:"long_burn_rate"`
+				Firing   bool
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(r.body), &got); err != nil || r.status != 200 || len(got.SLOs) != 2 {
+		t.Fatalf("GET /api/v1/slos: %d %v %s", r.status, err, r.body)
+	}
+	api, db := got.SLOs[0], got.SLOs[1]
+	if api.Firing != "slo_page" || api.Results != 600 || api.Bad != 10 || api.SLI == nil || len(api.Rules) != 4 || !api.Rules[0].Firing ||
+		api.Rules[0].Factor != 14.4 || api.Rules[0].LongRate == nil || *api.Rules[0].LongRate < 16 {
+		t.Errorf("api-availability: %s", r.body)
+	}
+	if db.Firing != "" || db.SLI != nil || db.BudgetLeft != 1 || db.Rules[0].LongRate != nil {
+		t.Errorf("db without results: %+v", db)
+	}
+
+	b := e.browser()
+	e.addUser("alice")
+	b.login("alice", password, "")
+	page := b.get("/slos")
+	for _, want := range []string{"api-availability", "paging", "no results yet", "Error budget left", "14.4×", "team=platform"} {
+		if page.status != 200 || !strings.Contains(page.body, want) {
+			t.Errorf("/slos lacks %q (status %d)", want, page.status)
+		}
+	}
+	if one := b.get("/slos/db"); one.status != 200 || strings.Contains(one.body, "api-availability") {
+		t.Errorf("/slos/db: %d, or shows the other SLO", one.status)
+	}
+	if none := b.get("/slos/nope"); none.status != 404 {
+		t.Errorf("/slos/nope: %d", none.status)
 	}
 }

@@ -81,6 +81,8 @@ type Options struct {
 	Maintenances status.MaintenanceStore
 	// Reports makes SLA and weekly reports; nil when none is wired.
 	Reports Reports
+	// SLOs gives the service-level objectives' state; nil when none is wired.
+	SLOs SLOs
 }
 
 // Server holds the handlers. Build it with New and serve Handler().
@@ -172,6 +174,7 @@ func (s *Server) buildRoutes() []route {
 		{"GET /api/v1/notifications/{id}", api(auth.ScopeRead, s.apiGetNotification)},
 		{"POST /api/v1/notifications/{id}/resend", api(auth.ScopeWrite, s.apiResendNotification)},
 		{"GET /api/v1/reports/sla", api(auth.ScopeRead, s.apiSLAReport)},
+		{"GET /api/v1/slos", api(auth.ScopeRead, s.apiListSLOs)},
 		{"GET /api/v1/tokens", api(auth.ScopeAdmin, s.apiListTokens)},
 		{"POST /api/v1/tokens", api(auth.ScopeAdmin, s.apiCreateToken)},
 		{"DELETE /api/v1/tokens/{id}", api(auth.ScopeAdmin, s.apiRevokeToken)},
@@ -214,6 +217,8 @@ func (s *Server) buildRoutes() []route {
 		{"GET /notifications/{id}", ui(s.notificationPage)},
 		{"POST /notifications/{id}/resend", ui(s.notificationResend)},
 		{"GET /reports", ui(s.slaReportPage)},
+		{"GET /slos", ui(s.slosPage)},
+		{"GET /slos/{name}", ui(s.slosPage)},
 		{"GET /users", ui(s.usersPage)},
 		{"POST /users", ui(s.usersCreate)},
 		{"POST /users/{name}/delete", ui(s.usersDelete)},

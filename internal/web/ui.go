@@ -14,6 +14,7 @@ import (
 	"vigie/internal/auth"
 	"vigie/internal/errs"
 	"vigie/internal/human"
+	"vigie/internal/slo"
 	"vigie/internal/status/sla"
 )
 
@@ -37,8 +38,10 @@ func parseTemplates(now func() time.Time) (map[string]*template.Template, error)
 			}
 			return t.UTC().Format("2006-01-02 15:04 UTC")
 		},
-		"ms":   human.Latency,
-		"list": func(v ...string) []string { return v },
+		"ms":      human.Latency,
+		"percent": human.Percent,
+		"window":  slo.WindowText,
+		"list":    func(v ...string) []string { return v },
 		// Status pages: a level's class, words and mark (never colour alone).
 		"levelClass": levelClass,
 		"join":       strings.Join,
