@@ -111,7 +111,7 @@ func TestBurnAt15xPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := sts[0]
-	fast := st.Rules[0] // page, 14.4× over 1 h and 5 min
+	fast := st.Rules[0]                                                                                                        // page, 14.4× over 1 h and 5 min
 	if st.Firing != alert.KindSLOPage || !fast.Firing || math.Abs(fast.LongRate-15) > 0.6 || math.Abs(fast.ShortRate-15) > 2 { // 4 or 5 bad of 300 in 5 min
 		t.Errorf("status: firing %q, fast rule %+v", st.Firing, fast)
 	}
