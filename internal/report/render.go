@@ -74,7 +74,10 @@ var funcs = template.FuncMap{
 		}
 		return m, nil
 	},
-	"neg": func(s Seconds) bool { return s < 0 },
+	"neg":           func(s Seconds) bool { return s < 0 },
+	"plural":        plural,
+	"uptimeChange":  uptimeChange,
+	"latencyChange": latencyChange,
 	"abs": func(s Seconds) Seconds {
 		if s < 0 {
 			return -s
@@ -84,6 +87,14 @@ var funcs = template.FuncMap{
 }
 
 var templates = template.Must(template.New("report").Funcs(funcs).ParseFS(templateFS, "templates/*.html"))
+
+// plural counts a thing: "1 alert", "2 alerts".
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
+}
 
 // Percent writes an uptime ratio as a percentage with four decimals, rounded down: a figure
 // that reads as the target is never one that missed it.

@@ -26,13 +26,13 @@ type Alerts interface {
 
 // Incident is what a weekly report says of one incident.
 type Incident struct {
-	Title      string
-	Severity   string // SEV1..SEV4
-	Status     string // investigating, identified, monitoring, resolved
-	StartedAt  time.Time
-	ResolvedAt time.Time // zero while open
-	Components []string
-	URL        string // its page in the admin UI, if any
+	Title      string    `json:"title"`
+	Severity   string    `json:"severity"` // SEV1..SEV4
+	Status     string    `json:"status"`   // investigating, identified, monitoring, resolved
+	StartedAt  time.Time `json:"started_at"`
+	ResolvedAt time.Time `json:"resolved_at,omitzero"` // zero while open
+	Components []string  `json:"components,omitempty"`
+	URL        string    `json:"url,omitempty"` // its page in the admin UI, if any
 }
 
 // Incidents lists a status page's incidents that overlap [from, to), oldest first. The

@@ -175,3 +175,36 @@ func (r *SLA) BurnChart() template.HTML {
 	}
 	return c.svg()
 }
+
+// Chart draws the monitor's hourly response times over the week: the p50 and p95 of each
+// hour, with a tick each day.
+func (l LatencyWeek) Chart() template.HTML {
+	var p50, p95 []point
+	var peak time.Duration
+	for _, h := range l.Hours {
+		if h.P50 > 0 {
+			p50 = append(p50, point{h.At.Add(30 * time.Minute), float64(h.P50.D())})
+		}
+		p95 = append(p95, point{h.At.Add(30 * time.Minute), float64(h.P95.D())})
+		peak = max(peak, h.P95.D(), h.P50.D())
+	}
+	var ticks []time.Time
+	for d := l.from; d.Before(l.to); {
+		ticks = append(ticks, d)
+		y, m, day := d.In(l.loc).Date()
+		d = time.Date(y, m, day+1, 0, 0, 0, 0, l.loc)
+	}
+	c := chart{
+		class: "latency", from: l.from, to: l.to, width: 640, tall: 160,
+		peak:   float64(peak),
+		aria:   fmt.Sprintf("Response time of %s, hour by hour: typical p50 %s, p95 %s", l.Monitor, human.Latency(l.P50.D()), human.Latency(l.P95.D())),
+		yLabel: func(v float64) string { return human.Latency(time.Duration(v)) },
+		xTicks: ticks,
+		xLabel: func(t time.Time) string { return t.In(l.loc).Format("Mon 2") },
+		series: []series{
+			{class: "p95", stroke: "#8250df", points: p95},
+			{class: "p50", stroke: "#0969da", points: p50},
+		},
+	}
+	return c.svg()
+}
