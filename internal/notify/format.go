@@ -15,6 +15,8 @@ func KindLabel(k Kind) string {
 		return "Resolved"
 	case KindTest:
 		return "Test"
+	case KindReport:
+		return "Report"
 	}
 	return "Firing"
 }

@@ -20,6 +20,7 @@ const (
 	KindEscalate Kind = "escalate" // not acknowledged in time: the next escalation step
 	KindResolved Kind = "resolved" // the alert closed
 	KindTest     Kind = "test"     // `vigie notify test`
+	KindReport   Kind = "report"   // a scheduled report (the weekly report)
 )
 
 // Severity of the alert behind a message.
@@ -65,6 +66,9 @@ type Message struct {
 	Alerts   []Alert   `json:"alerts"`
 	AckURL   string    `json:"ack_url,omitempty"` // a signed link that acknowledges, while firing
 	SentAt   time.Time `json:"sent_at"`
+	// HTML, when set, is a whole HTML document that providers able to show one (e-mail) send
+	// as the message instead of rendering Title and Text; the others ignore it.
+	HTML string `json:"html,omitempty"`
 }
 
 // Notifier sends a message to one receiver. It returns nil when the receiver took it, a

@@ -546,3 +546,29 @@ func TestDefaultPorts(t *testing.T) {
 		}
 	}
 }
+
+// TestMessageWithItsOwnHTML: a report carries a finished HTML document; the e-mail sends it as
+// the HTML part, unchanged, beside the plain text.
+func TestMessageWithItsOwnHTML(t *testing.T) {
+	p := newPKI(t)
+	be := &backend{}
+	n := newNotifier(t, p, Options{TLS: TLSNone, Port: startServer(t, TLSNone, p, be)})
+	doc := "<!DOCTYPE html><html><body><h1 style=\"color:#0969da\">Weekly report — Acme</h1><p>Uptime 99.95 %</p></body></html>"
+	m := notify.Message{Key: "weekly-acme-2026-W23", GroupKey: "weekly-acme", Kind: notify.KindReport, Severity: notify.SeverityInfo,
+		Title: "Weekly report — Acme — week 23", Text: "Uptime 99.95 %\nDowntime 22 min", HTML: doc, SentAt: started}
+	if err := notifyCtx(t, n, m); err != nil {
+		t.Fatal(err)
+	}
+	msgs := be.messages()
+	if len(msgs) != 1 {
+		t.Fatalf("server got %d messages", len(msgs))
+	}
+	got := parse(t, msgs[0].data)
+	if strings.TrimSpace(got.html) != doc {
+		t.Errorf("HTML part:\n%s\nwant the message's own document:\n%s", got.html, doc)
+	}
+	subject, _ := new(mime.WordDecoder).DecodeHeader(got.header.Get("Subject"))
+	if !strings.Contains(got.text, "Uptime 99.95 %\nDowntime 22 min") || got.header.Get("X-Vigie-Kind") != "report" || subject != m.Title {
+		t.Errorf("text %q, kind %q, subject %q", got.text, got.header.Get("X-Vigie-Kind"), subject)
+	}
+}

@@ -70,7 +70,9 @@ func compose(from *mail.Address, to []*mail.Address, m notify.Message) ([]byte, 
 
 	v := newView(m, sentAt)
 	var html bytes.Buffer
-	if err := htmlTemplate.Execute(&html, v); err != nil {
+	if m.HTML != "" {
+		html.WriteString(m.HTML)
+	} else if err := htmlTemplate.Execute(&html, v); err != nil {
 		return nil, err
 	}
 	// Clients show the last alternative they can display: plain text first, HTML last.
@@ -197,6 +199,8 @@ func kindLabel(k notify.Kind) string {
 		return "Resolved"
 	case notify.KindTest:
 		return "Test"
+	case notify.KindReport:
+		return "Report"
 	}
 	return string(k)
 }
