@@ -23,6 +23,7 @@ type Weekly struct {
 	AsOf     time.Time `json:"as_of"`
 	Complete bool      `json:"complete"`
 	Target   float64   `json:"target"`
+	URL      string    `json:"url,omitempty"` // the report's page in the admin UI, when known
 
 	Overall       WeekUptime        `json:"overall"` // the page, its components merged as in the SLA report
 	Components    []WeeklyComponent `json:"components"`
