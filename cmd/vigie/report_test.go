@@ -95,3 +95,73 @@ status_pages:
 		}
 	}
 }
+
+func TestReportWeeklyCommand(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, `storage:
+  path: vigie.db
+monitors:
+  - {name: web, type: tcp, target: "127.0.0.1:9", interval: 1m}
+status_pages:
+  - slug: acme
+    title: Acme status
+    groups:
+      - name: Platform
+        components:
+          - {name: Web app, monitors: [web]}
+`)
+	st, err := sqlite.Open(filepath.Join(dir, "vigie.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Last week's Wednesday, 14:00 UTC: 20 minutes down.
+	monday := time.Now().UTC().Truncate(24 * time.Hour)
+	for monday.Weekday() != time.Monday {
+		monday = monday.Add(-24 * time.Hour)
+	}
+	wed := monday.Add(-5*24*time.Hour + 14*time.Hour)
+	for _, e := range []monitor.Event{
+		{Monitor: "web", At: monday.Add(-30 * 24 * time.Hour), State: monitor.StateUp},
+		{Monitor: "web", At: wed, State: monitor.StateDown},
+		{Monitor: "web", At: wed.Add(20 * time.Minute), State: monitor.StateUp},
+	} {
+		if err := st.InsertEvent(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+
+	r := vigie(t, "", "--config", cfg, "report", "weekly", "--page", "acme")
+	if r.code != 0 || !strings.Contains(r.stdout, "Weekly report — Acme status — week ") || !strings.Contains(r.stdout, "Downtime: 20 min in 1 episode") {
+		t.Errorf("text: %+v", r)
+	}
+	r = vigie(t, "", "--config", cfg, "report", "weekly", "--page", "acme", "--format", "json")
+	var doc struct {
+		Components []struct {
+			Downtime float64 `json:"downtime_seconds"`
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || len(doc.Components) != 1 || doc.Components[0].Downtime != 1200 {
+		t.Errorf("json: %v %s", err, r.stdout)
+	}
+	if r = vigie(t, "", "--config", cfg, "report", "weekly", "--page", "acme", "--format", "html"); r.code != 0 || !strings.Contains(r.stdout, "<!DOCTYPE html>") {
+		t.Errorf("html: %d %.100s", r.code, r.stdout)
+	}
+	for _, bad := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--page", "acme", "--week", "2026-W99"}, `--week "2026-W99": 2026 has weeks 01 to 53`},
+		{[]string{"--page", "acme", "--format", "csv"}, `--format "csv": want one of [text json html]`},
+		{[]string{"--page", "nope"}, `--page: no status page "nope" (pages: acme)`},
+	} {
+		r := vigie(t, "", append([]string{"--config", cfg, "report", "weekly"}, bad.args...)...)
+		if r.code != 2 || !strings.Contains(r.stderr, bad.want) {
+			t.Errorf("%v: exit %d %q, want 2 about %q", bad.args, r.code, r.stderr, bad.want)
+		}
+	}
+}

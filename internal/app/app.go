@@ -71,6 +71,8 @@ type App struct {
 	status     *status.Service
 	reports    *report.Service
 	slos       *slo.Engine
+	weekly     atomic.Pointer[report.WeeklyPlan]
+	sender     *report.Sender
 	outbox     *notify.Dispatcher
 	alerts     *alert.Engine
 	stop       context.CancelFunc
@@ -143,6 +145,12 @@ func New(ctx context.Context, o Options) (*App, error) {
 		return nil, err
 	}
 	a.pages.Store(&pages)
+	plan, err := weeklyPlan(cfg, pages)
+	if err != nil {
+		a.store.Close()
+		return nil, err
+	}
+	a.weekly.Store(plan)
 	a.outbox = notify.NewDispatcher(notify.Options{Store: a.store, Clock: o.Clock, Logger: a.log,
 		Receivers: func() map[string]notify.Notifier { return a.alerting.Load().receivers }})
 	signer := alert.NewSigner(a.store)
@@ -152,6 +160,8 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Clock: o.Clock, Logger: a.log, Maintenances: a.store, Pages: func() []*status.Page { return *a.pages.Load() }})
 	// The incident logbook, once it exists, is given to reports as Incidents.
 	a.reports = report.NewService(report.Options{Records: a.status, Rollups: a.store, Alerts: a.store, Clock: o.Clock})
+	a.sender = report.NewSender(report.SenderOptions{Reports: a.reports, Outbox: a.outbox, Clock: o.Clock, Logger: a.log,
+		Plan: func() *report.WeeklyPlan { return a.weekly.Load() }})
 	a.alerts = alert.NewEngine(alert.Options{Store: a.store, Outbox: a.outbox, Clock: o.Clock, Logger: a.log,
 		Routes:        func() []alert.Route { return a.alerting.Load().routes },
 		BaseURL:       func() string { return a.cfg.Load().Server.BaseURL.String() },
@@ -288,6 +298,7 @@ func (a *App) Start(ctx context.Context) error {
 	a.wg.Go(func() { a.outbox.Run(bg) })
 	a.wg.Go(func() { a.alerts.Run(bg) })
 	a.wg.Go(func() { a.slos.Run(bg) })
+	a.wg.Go(func() { a.sender.Run(bg) })
 	a.wg.Go(func() {
 		a.engine.Run(bg, func(ctx context.Context) {
 			a.engine.Maintain(ctx, func() (time.Duration, time.Duration) {
@@ -377,6 +388,11 @@ func (a *App) Reload(ctx context.Context) error {
 		a.lastReload.Store(&web.ReloadStatus{At: now, Err: err.Error()})
 		return errs.Wrap(errs.Invalid, err, "configuration rejected; the running one stays:\n%s", err)
 	}
+	plan, err := weeklyPlan(next, pages)
+	if err != nil {
+		a.lastReload.Store(&web.ReloadStatus{At: now, Err: err.Error()})
+		return errs.Wrap(errs.Invalid, err, "configuration rejected; the running one stays:\n%s", err)
+	}
 	if err := a.loadMonitors(ctx, next); err != nil {
 		a.lastReload.Store(&web.ReloadStatus{At: now, Err: err.Error()})
 		return errs.Wrap(errs.Invalid, err, "configuration rejected; the running one stays:\n%s", err)
@@ -388,6 +404,7 @@ func (a *App) Reload(ctx context.Context) error {
 	a.cfg.Store(next)
 	a.alerting.Store(al)
 	a.pages.Store(&pages)
+	a.weekly.Store(plan)
 	a.status.Invalidate()
 	a.level.Set(next.Log.SlogLevel())
 	a.lastReload.Store(&web.ReloadStatus{At: now})

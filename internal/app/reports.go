@@ -1,10 +1,15 @@
 package app
 
 import (
+	"fmt"
+	"slices"
+	"time"
+
 	"vigie/internal/clock"
 	"vigie/internal/config"
 	"vigie/internal/monitor"
 	"vigie/internal/report"
+	"vigie/internal/schedule"
 	"vigie/internal/status"
 	"vigie/internal/store"
 )
@@ -29,4 +34,27 @@ func OfflineReports(cfg *config.Config, st *store.Store, clk clock.Clock) (*repo
 	svc := status.NewService(status.Options{History: st, Maintenances: st, Clock: clk,
 		Monitors: func() []monitor.Snapshot { return snaps }, Pages: func() []*status.Page { return pages }})
 	return report.NewService(report.Options{Records: svc, Rollups: st, Alerts: st, Clock: clk}), pages, nil
+}
+
+// weeklyPlan is what the configuration says of weekly e-mails; nil when they are off.
+func weeklyPlan(cfg *config.Config, pages []*status.Page) (*report.WeeklyPlan, error) {
+	w := cfg.Reports.Weekly
+	if !w.Enabled() {
+		return nil, nil
+	}
+	loc, err := time.LoadLocation(w.Zone)
+	if err != nil {
+		return nil, fmt.Errorf("reports.weekly.zone: %w", err)
+	}
+	sched, err := schedule.Parse(w.Schedule, loc, time.Time{})
+	if err != nil {
+		return nil, fmt.Errorf("reports.weekly.schedule: %w", err)
+	}
+	plan := &report.WeeklyPlan{Schedule: sched, Location: loc, Receivers: w.Receivers, BaseURL: cfg.Server.BaseURL.String()}
+	for _, p := range pages {
+		if len(w.Pages) == 0 || slices.Contains(w.Pages, p.Slug) {
+			plan.Pages = append(plan.Pages, p)
+		}
+	}
+	return plan, nil
 }

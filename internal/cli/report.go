@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"io"
 	"slices"
 	"time"
 
@@ -22,7 +23,7 @@ func newReportCmd(env Env, f *rootFlags) *cobra.Command {
 time zone: the calendar-month SLA (uptime per component and for the page, the error budget,
 what was used and what is left, the breach, the downtime episodes) and the weekly report.`,
 	}
-	cmd.AddCommand(newReportSLACmd(env, f))
+	cmd.AddCommand(newReportSLACmd(env, f), newReportWeeklyCmd(env, f))
 	return cmd
 }
 
@@ -103,6 +104,58 @@ to PDF.`,
 	cmd.Flags().StringVar(&slug, "page", "", "status page slug (required)")
 	cmd.Flags().StringVar(&monthText, "month", "", "calendar month, YYYY-MM (default: this month in the page's time zone)")
 	cmd.Flags().StringVar(&format, "format", "table", "table, csv, json or html")
+	_ = cmd.MarkFlagRequired("page")
+	return cmd
+}
+
+func newReportWeeklyCmd(env Env, f *rootFlags) *cobra.Command {
+	var slug, weekText, format string
+	cmd := &cobra.Command{
+		Use:   "weekly --page SLUG [--week YYYY-Www] [--format text|json|html]",
+		Short: "The weekly report of a status page",
+		Long: `Print a page's weekly report (Monday to Monday in the page's time zone): uptime per
+component against the week before, incidents, alerts, response times, top offenders. The
+default week is the last whole one. --format html writes the e-mail's HTML document.`,
+		Example: "  vigie report weekly --page acme\n  vigie report weekly --page acme --week 2026-W23 --format json",
+		Args:    cobra.NoArgs,
+		PreRunE: func(*cobra.Command, []string) error {
+			if weekText != "" {
+				if _, err := report.ParseWeek(weekText); err != nil {
+					return usage("--%s", errs.MessageOf(err))
+				}
+			}
+			return checkFormat(format, "text", "json", "html")
+		},
+		RunE: withReports(env, f, &slug, func(ctx context.Context, svc *report.Service, p *status.Page) error {
+			week := report.WeekOf(time.Now(), p.Location).Previous(p.Location)
+			if weekText != "" {
+				week, _ = report.ParseWeek(weekText)
+			}
+			r, err := svc.Weekly(ctx, p, week, nil)
+			if errs.Is(err, errs.Invalid) {
+				return usage("%s", errs.MessageOf(err))
+			}
+			if err != nil {
+				return err
+			}
+			switch format {
+			case "json":
+				return printJSON(env.Stdout, r)
+			case "html":
+				h, err := r.Email()
+				if err != nil {
+					return err
+				}
+				_, err = io.WriteString(env.Stdout, h)
+				return err
+			}
+			_, err = io.WriteString(env.Stdout, r.Text())
+			return err
+		}),
+	}
+	cmd.Flags().StringVar(&slug, "page", "", "status page slug (required)")
+	cmd.Flags().StringVar(&weekText, "week", "", "ISO week, YYYY-Www (default: the last whole week in the page's time zone)")
+	cmd.Flags().StringVar(&format, "format", "text", "text, json or html")
 	_ = cmd.MarkFlagRequired("page")
 	return cmd
 }

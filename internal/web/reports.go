@@ -16,6 +16,8 @@ import (
 // Reports makes SLA and weekly reports.
 type Reports interface {
 	SLA(ctx context.Context, p *status.Page, month report.Month) (*report.SLA, error)
+	// Weekly's loc nil means the page's zone.
+	Weekly(ctx context.Context, p *status.Page, week report.Week, loc *time.Location) (*report.Weekly, error)
 	Now() time.Time
 }
 
@@ -35,6 +37,14 @@ func (s *Server) reportMonth(r *http.Request, p *status.Page) (report.Month, err
 		return report.ParseMonth(m)
 	}
 	return report.MonthOf(s.Reports.Now(), p.Location), nil
+}
+
+// reportWeek reads ?week=YYYY-Www; without it, the last whole week in the page's zone.
+func (s *Server) reportWeek(r *http.Request, p *status.Page) (report.Week, error) {
+	if w := r.URL.Query().Get("week"); w != "" {
+		return report.ParseWeek(w)
+	}
+	return report.WeekOf(s.Reports.Now(), p.Location).Previous(p.Location), nil
 }
 
 func (s *Server) reportsOrUnavailable() error {
@@ -153,4 +163,78 @@ func (s *Server) slaReportPage(w http.ResponseWriter, r *http.Request) error {
 	data.Query = "page=" + p.Slug + "&month=" + month.String()
 	return s.render(w, r, http.StatusOK, "reports", page{Title: "SLA report — " + p.Title + " — " + month.Title(), Nav: "reports",
 		Styles: reportStyles, Data: data})
+}
+
+// apiWeeklyReport answers GET /api/v1/reports/weekly?page=&week=.
+func (s *Server) apiWeeklyReport(w http.ResponseWriter, r *http.Request) error {
+	if err := s.reportsOrUnavailable(); err != nil {
+		return err
+	}
+	p, err := s.reportPage(r)
+	if err != nil {
+		return err
+	}
+	week, err := s.reportWeek(r, p)
+	if err != nil {
+		return err
+	}
+	rep, err := s.Reports.Weekly(r.Context(), p, week, nil)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, rep)
+	return nil
+}
+
+// weeklyReportPage shows a page's weekly report, with a form to choose the page and the week.
+func (s *Server) weeklyReportPage(w http.ResponseWriter, r *http.Request) error {
+	if err := s.reportsOrUnavailable(); err != nil {
+		return err
+	}
+	data := struct {
+		Pages  []*status.Page
+		Page   *status.Page
+		Week   string
+		Body   template.HTML
+		Report *report.Weekly
+	}{}
+	if s.StatusPages != nil {
+		data.Pages = s.StatusPages()
+	}
+	render := func(status int, title, msg string) error {
+		return s.render(w, r, status, "weekly", page{Title: title, Nav: "reports", Styles: reportStyles, Error: msg, Data: data})
+	}
+	if len(data.Pages) == 0 {
+		return render(http.StatusOK, "Weekly report", "")
+	}
+	q := r.URL.Query()
+	if q.Get("page") == "" {
+		q.Set("page", data.Pages[0].Slug)
+		r.URL.RawQuery = q.Encode()
+	}
+	fail := func(err error) error {
+		if errs.CodeOf(err) != errs.Invalid {
+			return err
+		}
+		return render(http.StatusBadRequest, "Weekly report", errs.MessageOf(err))
+	}
+	p, err := s.reportPage(r)
+	if err != nil {
+		return fail(err)
+	}
+	data.Page, data.Week = p, q.Get("week")
+	week, err := s.reportWeek(r, p)
+	if err != nil {
+		return fail(err)
+	}
+	data.Week = week.String()
+	rep, err := s.Reports.Weekly(r.Context(), p, week, nil)
+	if err != nil {
+		return fail(err)
+	}
+	if data.Body, err = rep.HTML(); err != nil {
+		return err
+	}
+	data.Report = rep
+	return render(http.StatusOK, "Weekly report — "+p.Title+" — "+rep.Title, "")
 }

@@ -216,3 +216,46 @@ func TestSLOsAPIAndPage(t *testing.T) {
 		t.Errorf("/slos/nope: %d", none.status)
 	}
 }
+
+func TestWeeklyReportAPIAndPage(t *testing.T) {
+	e := newEnv(t, false, withReports(t))
+	read := e.token(auth.ScopeRead)
+	for query, want := range map[string]string{
+		"?page=acme&week=2026-W54": `week "2026-W54": 2026 has weeks 01 to 53`,
+		"?page=acme&week=2026-41":  `week "2026-41": want an ISO week YYYY-Www, like 2026-W23`,
+		"?page=acme&week=2026-W49": "week 2026-W49 has not begun (it is 2026-11-23 in Europe/Paris)",
+		"?page=x":                  `page: no status page "x" (pages: acme)`,
+	} {
+		r := api(e, "GET", "/api/v1/reports/weekly"+query, read, nil)
+		if got := decodeErr(t, r); r.status != 400 || got.Error.Message != want {
+			t.Errorf("GET %s: %d %q, want 400 %q", query, r.status, got.Error.Message, want)
+		}
+	}
+	r := api(e, "GET", "/api/v1/reports/weekly?page=acme&week=2026-W41", read, nil)
+	var rep struct {
+		Week       string
+		Complete   bool
+		Components []struct {
+			Name     string
+			Downtime float64 `json:"downtime_seconds"`
+		}
+		TopOffenders []struct{ Name string } `json:"top_offenders"`
+	}
+	if err := json.Unmarshal([]byte(r.body), &rep); err != nil || r.status != 200 || rep.Week != "2026-W41" || !rep.Complete ||
+		rep.Components[0].Downtime != 50*60 || len(rep.TopOffenders) != 1 || rep.TopOffenders[0].Name != "Web app" {
+		t.Errorf("weekly JSON: %d %v %s", r.status, err, r.body)
+	}
+	// Without ?week=, the last whole week.
+	if r := api(e, "GET", "/api/v1/reports/weekly?page=acme", read, nil); r.status != 200 || !strings.Contains(r.body, `"week": "2026-W47"`) {
+		t.Errorf("default week: %d %.300s", r.status, r.body)
+	}
+	b := e.browser()
+	e.addUser("alice")
+	b.login("alice", password, "")
+	page := b.get("/reports/weekly?page=acme&week=2026-W41")
+	for _, want := range []string{`name="week" value="2026-W41"`, "week 41, 2026 (5–11 October)", "Top offenders", "Uptime per component"} {
+		if page.status != 200 || !strings.Contains(page.body, want) {
+			t.Errorf("/reports/weekly lacks %q (status %d)", want, page.status)
+		}
+	}
+}
