@@ -170,7 +170,7 @@ func (e *Engine) Evaluate(ctx context.Context) ([]Status, error) {
 				rs := st.Rules[i]
 				st.Firing = kind
 				st.Reason = fmt.Sprintf("error budget burning %.1f× over %s and %.1f× over %s (objective %s over %s, %s of the budget left)",
-					rs.LongRate, WindowText(rs.Long), rs.ShortRate, WindowText(rs.Short), human.Percent(o.Target), WindowText(o.Window), human.Percent(st.BudgetLeft))
+					rs.LongRate, WindowText(rs.Long), rs.ShortRate, WindowText(rs.Short), human.Percent(o.Target), WindowText(o.Window), BudgetText(st.BudgetLeft))
 				break
 			}
 		}
@@ -257,3 +257,6 @@ func WindowText(d time.Duration) string {
 	}
 	return human.Duration(d)
 }
+
+// BudgetText writes a share of error budget to a tenth of a percent: "38.5 %", "-1566.7 %".
+func BudgetText(share float64) string { return fmt.Sprintf("%.1f %%", share*100) }

@@ -41,6 +41,7 @@ func parseTemplates(now func() time.Time) (map[string]*template.Template, error)
 		"ms":      human.Latency,
 		"percent": human.Percent,
 		"window":  slo.WindowText,
+		"budget":  slo.BudgetText,
 		"list":    func(v ...string) []string { return v },
 		// Status pages: a level's class, words and mark (never colour alone).
 		"levelClass": levelClass,
