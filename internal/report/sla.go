@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"slices"
@@ -159,23 +160,29 @@ func BuildSLA(ctx context.Context, src Records, p *status.Page, month Month, now
 	}
 	pageSpans, pageMaint := sla.Share(counted...), sla.Common(maintenance...)
 	r.Overall = figures(win, end, since, pageSpans, pageMaint, p)
-	for i := range r.Overall.Episodes {
-		e := &r.Overall.Episodes[i]
-		for _, c := range r.Components {
-			for _, ce := range c.Episodes {
-				if ce.From.Before(e.To) && ce.To.After(e.From) {
-					e.Components = append(e.Components, c.Name)
-					break
+	// Name the components behind each of the page's episodes. Those are sorted and disjoint,
+	// so each component episode finds its page episodes by binary search.
+	page := r.Overall.Episodes
+	for _, c := range r.Components {
+		for _, ce := range c.Episodes {
+			i, _ := slices.BinarySearchFunc(page, ce.From, func(e Episode, t time.Time) int {
+				return cmp.Compare(e.To.UnixNano(), t.UnixNano()+1) // first episode ending after t
+			})
+			for ; i < len(page) && page[i].From.Before(ce.To); i++ {
+				if !slices.Contains(page[i].Components, c.Name) {
+					page[i].Components = append(page[i].Components, c.Name)
 				}
 			}
 		}
 	}
+	var days []time.Time
 	for d := win.From; d.Before(end); {
 		y, m, day := d.In(loc).Date()
-		next := earlier(time.Date(y, m, day+1, 0, 0, 0, 0, loc), end)
-		used := sla.Compute(sla.Window{From: win.From, To: next}, pageSpans, pageMaint, p.Weights, p.Target).Downtime
-		r.Burn = append(r.Burn, BurnPoint{At: next, Used: Seconds(used)})
-		d = next
+		d = earlier(time.Date(y, m, day+1, 0, 0, 0, 0, loc), end)
+		days = append(days, d)
+	}
+	for i, used := range sla.Cumulative(win.From, days, pageSpans, pageMaint, p.Weights) {
+		r.Burn = append(r.Burn, BurnPoint{At: days[i], Used: Seconds(used)})
 	}
 	return r, nil
 }
@@ -185,8 +192,8 @@ func BuildSLA(ctx context.Context, src Records, p *status.Page, month Month, now
 func figures(win sla.Window, end, since time.Time, spans []sla.Span, maintenance []sla.Window, p *status.Page) Figures {
 	// Before monitoring began nothing was down: a parent's outage must not count for a child
 	// that did not exist yet.
-	spans = sla.Without(spans, []sla.Window{{From: win.From, To: since}})
-	month := sla.Compute(win, spans, maintenance, p.Weights, p.Target)
+	h := sla.Prepare(sla.Without(spans, []sla.Window{{From: win.From, To: since}}), maintenance)
+	month := h.Compute(win, p.Weights, p.Target)
 	f := Figures{Total: Seconds(month.Total), Maintenance: Seconds(month.Maintenance), Budget: Seconds(month.Budget),
 		Used: Seconds(month.Used), Left: Seconds(month.Left), Breached: month.Breached, ByLevel: map[string]Seconds{}, Episodes: []Episode{}}
 	counted := sla.Window{From: later(win.From, since), To: end}
@@ -194,12 +201,12 @@ func figures(win sla.Window, end, since time.Time, spans []sla.Span, maintenance
 		f.NoData = true
 		return f
 	}
-	uptime := sla.Compute(counted, spans, maintenance, p.Weights, p.Target).Uptime
+	uptime := h.Compute(counted, p.Weights, p.Target).Uptime
 	f.Uptime, f.DataFrom = &uptime, counted.From
 	for l, d := range month.ByLevel {
 		f.ByLevel[l.String()] = Seconds(d)
 	}
-	for _, e := range sla.Episodes(counted, spans, maintenance, p.Weights) {
+	for _, e := range h.Episodes(counted, p.Weights) {
 		f.Episodes = append(f.Episodes, Episode{From: e.From, To: e.To, Ongoing: e.To.Equal(end) && end.Before(win.To), Worst: e.Worst,
 			Downtime: Seconds(e.Downtime), Maintenance: Seconds(e.Maintenance)})
 	}

@@ -20,7 +20,10 @@ type Episode struct {
 // operational time. An episode wholly inside maintenance is left out: it cost nothing and was
 // announced.
 func Episodes(period Window, spans []Span, maintenance []Window, w Weights) []Episode {
-	p := prepare(touching(spans, maintenance, period))
+	return prepare(touching(spans, maintenance, period)).episodes(period, w)
+}
+
+func (p prepared) episodes(period Window, w Weights) []Episode {
 	var out []Episode
 	var cur Window
 	flush := func() {
