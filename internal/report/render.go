@@ -8,11 +8,9 @@ import (
 	"fmt"
 	"html/template"
 	"math"
-	"strings"
 	"time"
 
 	"vigie/internal/human"
-	"vigie/internal/status/sla"
 )
 
 //go:embed templates
@@ -53,27 +51,11 @@ var funcs = template.FuncMap{
 	"local": func(t time.Time, loc *time.Location) string {
 		return t.In(loc).Format("Mon 2 Jan 15:04 MST")
 	},
-	"levelText": LevelText,
-	"levelMark": levelMark,
 	"share": func(f float64) string {
 		return fmt.Sprintf("%.0f %%", math.Floor(f*100))
 	},
-	"meter": func(f Figures) template.HTML { return Meter(f.UsedShare()) },
-	// dict passes several values to a sub-template: dict "F" .Overall "Complete" .Complete.
-	"dict": func(kv ...any) (map[string]any, error) {
-		if len(kv)%2 != 0 {
-			return nil, fmt.Errorf("dict: odd number of arguments")
-		}
-		m := make(map[string]any, len(kv)/2)
-		for i := 0; i < len(kv); i += 2 {
-			k, ok := kv[i].(string)
-			if !ok {
-				return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
-			}
-			m[k] = kv[i+1]
-		}
-		return m, nil
-	},
+	"meter":         func(f Figures) template.HTML { return Meter(f.UsedShare()) },
+	"verdict":       verdictOf,
 	"neg":           func(s Seconds) bool { return s < 0 },
 	"plural":        plural,
 	"uptimeChange":  uptimeChange,
@@ -103,22 +85,6 @@ func Percent(u *float64) string {
 		return "no data"
 	}
 	return fmt.Sprintf("%.4f %%", math.Floor(*u*1e6)/1e4)
-}
-
-// LevelText names a level for people: "major outage", "degraded".
-func LevelText(l sla.Level) string {
-	return strings.ReplaceAll(strings.TrimSuffix(l.String(), "_performance"), "_", " ")
-}
-
-// levelMark goes beside a level's words, never instead of them.
-func levelMark(l sla.Level) string {
-	switch l {
-	case sla.MajorOutage, sla.PartialOutage:
-		return "▲"
-	case sla.Degraded:
-		return "◆"
-	}
-	return "●"
 }
 
 // Meter is a small bar of an error budget used: full width is the whole budget; from 75 % it

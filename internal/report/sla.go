@@ -35,18 +35,34 @@ type PageRef struct {
 	Title string `json:"title"`
 }
 
-// SLA is the calendar-month SLA report of one status page.
-type SLA struct {
+// Header is what every report says of itself: the page, the period, its zone, and when it
+// was made.
+type Header struct {
 	Page     PageRef   `json:"page"`
-	Month    string    `json:"month"` // 2026-05
-	Title    string    `json:"title"` // May 2026
-	Zone     string    `json:"zone"`  // the page's, in which the month is counted
+	Title    string    `json:"title"` // the period for people: "May 2026", "week 23, 2026 (1–7 June)"
+	Zone     string    `json:"zone"`  // in which the period is counted
 	From     time.Time `json:"from"`
 	To       time.Time `json:"to"`
 	AsOf     time.Time `json:"as_of"`
-	Complete bool      `json:"complete"` // false while the month runs: figures stop at as_of
+	Complete bool      `json:"complete"` // false while the period runs: figures stop at as_of
 	Target   float64   `json:"target"`   // 0.999
-	Weights  struct {
+
+	loc *time.Location
+}
+
+func newHeader(p *status.Page, title string, win sla.Window, loc *time.Location, now time.Time) Header {
+	return Header{Page: PageRef{p.Slug, p.Title}, Title: title, Zone: loc.String(), From: win.From, To: win.To, AsOf: now,
+		Complete: !now.Before(win.To), Target: p.Target, loc: loc}
+}
+
+// Location is the report's zone, for templates.
+func (h *Header) Location() *time.Location { return h.loc }
+
+// SLA is the calendar-month SLA report of one status page.
+type SLA struct {
+	Header
+	Month   string `json:"month"` // 2026-05
+	Weights struct {
 		Degraded      float64 `json:"degraded_performance"`
 		PartialOutage float64 `json:"partial_outage"`
 	} `json:"weights"`
@@ -57,12 +73,7 @@ type SLA struct {
 	Components []ComponentSLA `json:"components"`
 	// Burn is the page's budget used by the end of each day of the month so far.
 	Burn []BurnPoint `json:"burn"`
-
-	loc *time.Location
 }
-
-// Location is the page's zone, for templates.
-func (r *SLA) Location() *time.Location { return r.loc }
 
 // ComponentSLA is one component's figures.
 type ComponentSLA struct {
@@ -139,8 +150,7 @@ func BuildSLA(ctx context.Context, src Records, p *status.Page, month Month, now
 	if err != nil {
 		return nil, err
 	}
-	r := &SLA{Page: PageRef{p.Slug, p.Title}, Month: month.String(), Title: month.Title(), Zone: loc.String(),
-		From: win.From, To: win.To, AsOf: now, Complete: !now.Before(win.To), Target: p.Target, loc: loc}
+	r := &SLA{Header: newHeader(p, month.Title(), win, loc, now), Month: month.String()}
 	r.Weights.Degraded, r.Weights.PartialOutage = p.Weights.Degraded, p.Weights.PartialOutage
 
 	// The page's timeline: each component counts from its first data, and says nothing while

@@ -86,7 +86,7 @@ func (r *SLA) Table(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "COMPONENT\tGROUP\tUPTIME\tUSED\tLEFT\tVERDICT")
 	line := func(name, group string, f Figures) {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", name, group, Percent(f.Uptime), human.Exact(f.Used.D()), human.Exact(f.Left.D()), verdict(f, r.Complete))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", name, group, Percent(f.Uptime), human.Exact(f.Used.D()), human.Exact(f.Left.D()), verdictOf(f, r.Complete).Text)
 	}
 	line("(whole page)", "", r.Overall)
 	for _, c := range r.Components {
@@ -115,22 +115,24 @@ func (r *SLA) Table(w io.Writer) error {
 			names += n
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.From.In(r.loc).Format("Mon 2 Jan 15:04 MST"), end, human.Exact(e.Duration()),
-			LevelText(e.Worst), human.Exact(e.Downtime.D()), names)
+			e.Worst.Words(), human.Exact(e.Downtime.D()), names)
 	}
 	return tw.Flush()
 }
 
-// verdict says in words where figures stand, as the pages do.
-func verdict(f Figures, complete bool) string {
+// verdict says where figures stand: its words, a mark beside them and a class for the colour.
+type verdict struct{ Text, Mark, Class string }
+
+func verdictOf(f Figures, complete bool) verdict {
 	switch {
 	case f.NoData:
-		return "no data"
+		return verdict{"no data", "○", "none"}
 	case f.Breached && complete:
-		return "target missed"
+		return verdict{"target missed", "▲", "over"}
 	case f.Breached:
-		return "budget exceeded"
+		return verdict{"budget exceeded", "▲", "over"}
 	case complete:
-		return "target met"
+		return verdict{"target met", "●", "ok"}
 	}
-	return "within budget so far"
+	return verdict{"within budget so far", "●", "ok"}
 }

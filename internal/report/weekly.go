@@ -14,16 +14,9 @@ import (
 
 // Weekly is a status page's report of one ISO week (Monday to Monday in Zone).
 type Weekly struct {
-	Page     PageRef   `json:"page"`
-	Week     string    `json:"week"`  // 2026-W23
-	Title    string    `json:"title"` // week 23, 2026 (1–7 June)
-	Zone     string    `json:"zone"`
-	From     time.Time `json:"from"`
-	To       time.Time `json:"to"`
-	AsOf     time.Time `json:"as_of"`
-	Complete bool      `json:"complete"`
-	Target   float64   `json:"target"`
-	URL      string    `json:"url,omitempty"` // the report's page in the admin UI, when known
+	Header
+	Week string `json:"week"`          // 2026-W23
+	URL  string `json:"url,omitempty"` // the report's page in the admin UI, when known
 
 	Overall       WeekUptime        `json:"overall"` // the page, its components merged as in the SLA report
 	Components    []WeeklyComponent `json:"components"`
@@ -31,12 +24,7 @@ type Weekly struct {
 	Alerts        AlertSummary      `json:"alerts"`
 	ResponseTimes []LatencyWeek     `json:"response_times"`
 	TopOffenders  []Offender        `json:"top_offenders"`
-
-	loc *time.Location
 }
-
-// Location is the report's zone, for templates.
-func (w *Weekly) Location() *time.Location { return w.loc }
 
 // WeekUptime is an uptime this week beside the week before.
 type WeekUptime struct {
@@ -110,8 +98,7 @@ func (s *Service) Weekly(ctx context.Context, p *status.Page, week Week, loc *ti
 	}
 	prevWin := week.Previous(loc).Window(loc)
 	end := earlier(win.To, now)
-	r := &Weekly{Page: PageRef{p.Slug, p.Title}, Week: week.String(), Title: week.Title(loc), Zone: loc.String(),
-		From: win.From, To: win.To, AsOf: now, Complete: !now.Before(win.To), Target: p.Target, loc: loc}
+	r := &Weekly{Header: newHeader(p, week.Title(loc), win, loc, now), Week: week.String()}
 
 	records, err := s.opts.Records.Records(ctx, p, sla.Window{From: prevWin.From, To: end})
 	if err != nil {

@@ -111,58 +111,89 @@ func (s *Server) reportCSS(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(report.CSS)
 }
 
-// slaReportPage shows a page's SLA report for a month, with a form to choose both.
-func (s *Server) slaReportPage(w http.ResponseWriter, r *http.Request) error {
+// reportView is what a report page shows: a form to choose the page and the period, and the
+// report once both are good.
+type reportView struct {
+	Kind   string // "sla" or "weekly": which form and tab
+	Pages  []*status.Page
+	Page   *status.Page
+	Period string // YYYY-MM or YYYY-Www, as the form shows it
+	Header *report.Header
+	Body   template.HTML
+}
+
+// reportUI answers a report page. build makes the report of page p for the period in the
+// request and returns the period as text, the report's header and its body.
+func (s *Server) reportUI(w http.ResponseWriter, r *http.Request, kind, title, periodKey string,
+	build func(ctx context.Context, p *status.Page) (string, *report.Header, template.HTML, error)) error {
 	if err := s.reportsOrUnavailable(); err != nil {
 		return err
 	}
-	data := struct {
-		Pages  []*status.Page
-		Page   *status.Page
-		Month  string
-		Query  string
-		Body   template.HTML
-		Report *report.SLA
-	}{}
+	v := reportView{Kind: kind}
 	if s.StatusPages != nil {
-		data.Pages = s.StatusPages()
+		v.Pages = s.StatusPages()
 	}
-	if len(data.Pages) == 0 {
-		return s.render(w, r, http.StatusOK, "reports", page{Title: "SLA report", Nav: "reports", Styles: reportStyles, Data: data})
+	show := func(status int, msg string) error {
+		t := title
+		if v.Header != nil {
+			t += " — " + v.Header.Page.Title + " — " + v.Header.Title
+		}
+		return s.render(w, r, status, "reports", page{Title: t, Nav: "reports", Styles: reportStyles, Error: msg, Data: v})
+	}
+	if len(v.Pages) == 0 {
+		return show(http.StatusOK, "")
 	}
 	q := r.URL.Query()
 	if q.Get("page") == "" {
-		q.Set("page", data.Pages[0].Slug)
+		q.Set("page", v.Pages[0].Slug)
 		r.URL.RawQuery = q.Encode()
 	}
-	fail := func(err error) error {
-		if errs.CodeOf(err) != errs.Invalid {
-			return err
-		}
-		return s.render(w, r, http.StatusBadRequest, "reports", page{Title: "SLA report", Nav: "reports", Styles: reportStyles,
-			Error: errs.MessageOf(err), Data: data})
-	}
+	v.Period = q.Get(periodKey)
 	p, err := s.reportPage(r)
-	if err != nil {
-		return fail(err)
+	if err == nil {
+		v.Page = p
+		v.Period, v.Header, v.Body, err = build(r.Context(), p)
 	}
-	data.Page, data.Month = p, q.Get("month")
-	month, err := s.reportMonth(r, p)
-	if err != nil {
-		return fail(err)
-	}
-	data.Month = month.String()
-	rep, err := s.Reports.SLA(r.Context(), p, month)
-	if err != nil {
-		return fail(err)
-	}
-	if data.Body, err = rep.HTML(); err != nil {
+	switch {
+	case errs.CodeOf(err) == errs.Invalid:
+		v.Header = nil
+		return show(http.StatusBadRequest, errs.MessageOf(err))
+	case err != nil:
 		return err
 	}
-	data.Report = rep
-	data.Query = "page=" + p.Slug + "&month=" + month.String()
-	return s.render(w, r, http.StatusOK, "reports", page{Title: "SLA report — " + p.Title + " — " + month.Title(), Nav: "reports",
-		Styles: reportStyles, Data: data})
+	return show(http.StatusOK, "")
+}
+
+// slaReportPage shows a page's SLA report for a month.
+func (s *Server) slaReportPage(w http.ResponseWriter, r *http.Request) error {
+	return s.reportUI(w, r, "sla", "SLA report", "month", func(ctx context.Context, p *status.Page) (string, *report.Header, template.HTML, error) {
+		month, err := s.reportMonth(r, p)
+		if err != nil {
+			return r.URL.Query().Get("month"), nil, "", err
+		}
+		rep, err := s.Reports.SLA(ctx, p, month)
+		if err != nil {
+			return month.String(), nil, "", err
+		}
+		body, err := rep.HTML()
+		return month.String(), &rep.Header, body, err
+	})
+}
+
+// weeklyReportPage shows a page's weekly report.
+func (s *Server) weeklyReportPage(w http.ResponseWriter, r *http.Request) error {
+	return s.reportUI(w, r, "weekly", "Weekly report", "week", func(ctx context.Context, p *status.Page) (string, *report.Header, template.HTML, error) {
+		week, err := s.reportWeek(r, p)
+		if err != nil {
+			return r.URL.Query().Get("week"), nil, "", err
+		}
+		rep, err := s.Reports.Weekly(ctx, p, week, nil)
+		if err != nil {
+			return week.String(), nil, "", err
+		}
+		body, err := rep.HTML()
+		return week.String(), &rep.Header, body, err
+	})
 }
 
 // apiWeeklyReport answers GET /api/v1/reports/weekly?page=&week=.
@@ -184,57 +215,4 @@ func (s *Server) apiWeeklyReport(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, rep)
 	return nil
-}
-
-// weeklyReportPage shows a page's weekly report, with a form to choose the page and the week.
-func (s *Server) weeklyReportPage(w http.ResponseWriter, r *http.Request) error {
-	if err := s.reportsOrUnavailable(); err != nil {
-		return err
-	}
-	data := struct {
-		Pages  []*status.Page
-		Page   *status.Page
-		Week   string
-		Body   template.HTML
-		Report *report.Weekly
-	}{}
-	if s.StatusPages != nil {
-		data.Pages = s.StatusPages()
-	}
-	render := func(status int, title, msg string) error {
-		return s.render(w, r, status, "weekly", page{Title: title, Nav: "reports", Styles: reportStyles, Error: msg, Data: data})
-	}
-	if len(data.Pages) == 0 {
-		return render(http.StatusOK, "Weekly report", "")
-	}
-	q := r.URL.Query()
-	if q.Get("page") == "" {
-		q.Set("page", data.Pages[0].Slug)
-		r.URL.RawQuery = q.Encode()
-	}
-	fail := func(err error) error {
-		if errs.CodeOf(err) != errs.Invalid {
-			return err
-		}
-		return render(http.StatusBadRequest, "Weekly report", errs.MessageOf(err))
-	}
-	p, err := s.reportPage(r)
-	if err != nil {
-		return fail(err)
-	}
-	data.Page, data.Week = p, q.Get("week")
-	week, err := s.reportWeek(r, p)
-	if err != nil {
-		return fail(err)
-	}
-	data.Week = week.String()
-	rep, err := s.Reports.Weekly(r.Context(), p, week, nil)
-	if err != nil {
-		return fail(err)
-	}
-	if data.Body, err = rep.HTML(); err != nil {
-		return err
-	}
-	data.Report = rep
-	return render(http.StatusOK, "Weekly report — "+p.Title+" — "+rep.Title, "")
 }

@@ -131,7 +131,8 @@ func TestSLAReportAPI(t *testing.T) {
 	e.addUser("alice")
 	b.login("alice", password, "")
 	page := b.get("/reports?page=acme&month=2026-10")
-	for _, want := range []string{`<link rel="stylesheet" href="/static/report.css">`, "October 2026", "target missed", "Tue 20 Oct 01:45 CEST", `format=csv`, "Web app"} {
+	for _, want := range []string{`<link rel="stylesheet" href="/static/report.css">`, "October 2026", "target missed", "Tue 20 Oct 01:45 CEST", "Web app",
+		`href="/api/v1/reports/sla?page=acme&amp;month=2026-10&amp;format=csv"`, `href="/api/v1/reports/sla?page=acme&amp;month=2026-10&amp;format=html"`} {
 		if page.status != 200 || !strings.Contains(page.body, want) {
 			t.Errorf("/reports lacks %q (status %d)", want, page.status)
 		}
@@ -253,7 +254,8 @@ func TestWeeklyReportAPIAndPage(t *testing.T) {
 	e.addUser("alice")
 	b.login("alice", password, "")
 	page := b.get("/reports/weekly?page=acme&week=2026-W41")
-	for _, want := range []string{`name="week" value="2026-W41"`, "week 41, 2026 (5–11 October)", "Top offenders", "Uptime per component"} {
+	for _, want := range []string{`name="week" value="2026-W41"`, "week 41, 2026 (5–11 October)", "Top offenders", "Uptime per component",
+		`href="/api/v1/reports/weekly?page=acme&amp;week=2026-W41"`} {
 		if page.status != 200 || !strings.Contains(page.body, want) {
 			t.Errorf("/reports/weekly lacks %q (status %d)", want, page.status)
 		}

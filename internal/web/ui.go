@@ -54,12 +54,8 @@ func parseTemplates(now func() time.Time) (map[string]*template.Template, error)
 			}
 			return from.Format("Mon 2 Jan 15:04") + " – " + to.Format("Mon 2 Jan 15:04 MST")
 		},
-		"levelText": func(l sla.Level) string {
-			return strings.ReplaceAll(strings.TrimSuffix(l.String(), "_performance"), "_", " ")
-		},
-		"levelMark": func(l sla.Level) string {
-			return map[sla.Level]string{sla.Operational: "●", sla.Degraded: "◆", sla.PartialOutage: "▲", sla.MajorOutage: "▲"}[l]
-		},
+		"levelText": sla.Level.Words,
+		"levelMark": sla.Level.Mark,
 		// dict passes several values to a sub-template: dict "Rows" .X "CSRF" $.CSRF.
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {
