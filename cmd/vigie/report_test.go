@@ -13,9 +13,10 @@ import (
 	"vigie/internal/store/sqlite"
 )
 
-// TestReportSLACommand prints last month's SLA report of a page from a database holding a
-// 30-minute outage, in each format, and refuses bad flags with exit 2.
-func TestReportSLACommand(t *testing.T) {
+// reportConfig writes a configuration with one status page, acme, whose one component is
+// backed by the monitor web, and stores events for it; it returns the configuration's path.
+func reportConfig(t *testing.T, events []monitor.Event) string {
+	t.Helper()
 	dir := t.TempDir()
 	cfg := writeConfig(t, dir, `storage:
   path: vigie.db
@@ -37,18 +38,25 @@ status_pages:
 	if _, err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	y, m, _ := time.Now().UTC().Date()
-	last := time.Date(y, m-1, 1, 0, 0, 0, 0, time.UTC)
-	for _, e := range []monitor.Event{
-		{Monitor: "web", At: last.Add(-24 * time.Hour), State: monitor.StateUp},
-		{Monitor: "web", At: last.Add(9*24*time.Hour + 14*time.Hour), State: monitor.StateDown},
-		{Monitor: "web", At: last.Add(9*24*time.Hour + 14*time.Hour + 30*time.Minute), State: monitor.StateUp},
-	} {
+	for _, e := range events {
 		if err := st.InsertEvent(ctx, e); err != nil {
 			t.Fatal(err)
 		}
 	}
 	st.Close()
+	return cfg
+}
+
+// TestReportSLACommand prints last month's SLA report of a page from a database holding a
+// 30-minute outage, in each format, and refuses bad flags with exit 2.
+func TestReportSLACommand(t *testing.T) {
+	y, m, _ := time.Now().UTC().Date()
+	last := time.Date(y, m-1, 1, 0, 0, 0, 0, time.UTC)
+	cfg := reportConfig(t, []monitor.Event{
+		{Monitor: "web", At: last.Add(-24 * time.Hour), State: monitor.StateUp},
+		{Monitor: "web", At: last.Add(9*24*time.Hour + 14*time.Hour), State: monitor.StateDown},
+		{Monitor: "web", At: last.Add(9*24*time.Hour + 14*time.Hour + 30*time.Minute), State: monitor.StateUp},
+	})
 	month := last.Format("2006-01")
 	days := time.Date(y, m, 1, 0, 0, 0, 0, time.UTC).Sub(last).Hours() / 24
 
@@ -97,43 +105,17 @@ status_pages:
 }
 
 func TestReportWeeklyCommand(t *testing.T) {
-	dir := t.TempDir()
-	cfg := writeConfig(t, dir, `storage:
-  path: vigie.db
-monitors:
-  - {name: web, type: tcp, target: "127.0.0.1:9", interval: 1m}
-status_pages:
-  - slug: acme
-    title: Acme status
-    groups:
-      - name: Platform
-        components:
-          - {name: Web app, monitors: [web]}
-`)
-	st, err := sqlite.Open(filepath.Join(dir, "vigie.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
 	// Last week's Wednesday, 14:00 UTC: 20 minutes down.
 	monday := time.Now().UTC().Truncate(24 * time.Hour)
 	for monday.Weekday() != time.Monday {
 		monday = monday.Add(-24 * time.Hour)
 	}
 	wed := monday.Add(-5*24*time.Hour + 14*time.Hour)
-	for _, e := range []monitor.Event{
+	cfg := reportConfig(t, []monitor.Event{
 		{Monitor: "web", At: monday.Add(-30 * 24 * time.Hour), State: monitor.StateUp},
 		{Monitor: "web", At: wed, State: monitor.StateDown},
 		{Monitor: "web", At: wed.Add(20 * time.Minute), State: monitor.StateUp},
-	} {
-		if err := st.InsertEvent(ctx, e); err != nil {
-			t.Fatal(err)
-		}
-	}
-	st.Close()
+	})
 
 	r := vigie(t, "", "--config", cfg, "report", "weekly", "--page", "acme")
 	if r.code != 0 || !strings.Contains(r.stdout, "Weekly report — Acme status — week ") || !strings.Contains(r.stdout, "Downtime: 20 min in 1 episode") {
