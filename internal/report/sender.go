@@ -59,7 +59,8 @@ func NewSender(o SenderOptions) *Sender {
 }
 
 // catchUp is how late a scheduled report still goes out: a server that was down at 08:00 on
-// Monday sends it when it starts that day, not on Thursday.
+// Monday sends it when it starts that day, not on Thursday. A restart within it stays silent
+// because the outbox still holds the keys sent: it must keep them at least this long.
 const catchUp = 24 * time.Hour
 
 // Due is the latest scheduled time at or before now, within catchUp, and the week it reports:
