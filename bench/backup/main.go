@@ -6,7 +6,8 @@
 //
 // The data set (many small text files plus a few large files, one of them incompressible)
 // is generated once into -data and reused. Each tool writes to its own empty place on the
-// same disk, every run, and restores into an empty directory; caches are warm for all.
+// same disk, every run, and restores into an empty directory; caches are warm for all, and
+// `sync` runs before each timed step.
 package main
 
 import (
@@ -141,6 +142,7 @@ backups:
 			if err := t.setup(); err != nil {
 				return fmt.Errorf("%s setup: %w", t.name, err)
 			}
+			settle()
 			m, err := t.backup("")
 			if err != nil {
 				return fmt.Errorf("%s backup: %w", t.name, err)
@@ -150,6 +152,7 @@ backups:
 			if err := fresh(dst); err != nil {
 				return err
 			}
+			settle()
 			m2, err := t.restore(dst)
 			if err != nil {
 				return fmt.Errorf("%s restore: %w", t.name, err)
@@ -172,6 +175,12 @@ backups:
 			r.wall.Seconds(), r.wall.Seconds()/median(limit.restors).wall.Seconds(), b.rss>>10, r.rss>>10)
 	}
 	return nil
+}
+
+// settle writes out what earlier steps left dirty in the page cache, so that no tool pays
+// for another's writes.
+func settle() {
+	exec.Command("sync").Run()
 }
 
 // timed runs a command under GNU time and returns its wall time and peak RSS.

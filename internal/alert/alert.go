@@ -8,7 +8,6 @@ package alert
 import (
 	"context"
 	"maps"
-	"net/url"
 	"strings"
 	"time"
 
@@ -100,15 +99,6 @@ func Labels(monitor, kind string, labels map[string]string) map[string]string {
 	}
 	out["monitor"], out["type"] = monitor, kind
 	return out
-}
-
-// PagePath is where the UI shows what an alert is about: the monitor's page, or the backup
-// job's for alerts about backups.
-func PagePath(monitor string, labels map[string]string) string {
-	if labels["type"] == "backup" && labels["job"] != "" {
-		return "/backups/" + url.PathEscape(labels["job"])
-	}
-	return "/monitors/" + monitor
 }
 
 // Store is what alerting needs from storage.

@@ -235,13 +235,16 @@ func (e *Engine) Tick(ctx context.Context) error {
 		if silenced(silences, a.Labels, now) || e.opts.InMaintenance != nil && e.opts.InMaintenance(ctx, a.Monitor, now) {
 			continue
 		}
+		// As of the round's start, so that every route that matches (continue: true) hears
+		// the first message and the reminders, not only the first of them.
+		notified, lastNotified := a.NotifiedAt, a.LastNotifiedAt
 		for ri, r := range matching(routes, a.Labels) {
 			if !r.notifies(a.Kind) {
 				continue
 			}
 			g := groupKey(ri, r, a.Labels)
 			switch {
-			case a.NotifiedAt.IsZero():
+			case notified.IsZero():
 				if now.Sub(a.StartedAt) >= r.GroupWait {
 					for _, rcv := range r.Receivers {
 						add(g, rcv, notify.KindFiring, 0, a)
@@ -249,7 +252,7 @@ func (e *Engine) Tick(ctx context.Context) error {
 					a.NotifiedAt, a.LastNotifiedAt, changed[a] = now, now, true
 					sent = append(sent, a)
 				}
-			case a.AckedAt.IsZero() && r.Repeat > 0 && now.Sub(a.LastNotifiedAt) >= r.Repeat:
+			case a.AckedAt.IsZero() && r.Repeat > 0 && now.Sub(lastNotified) >= r.Repeat:
 				for _, rcv := range r.Receivers {
 					add(g, rcv, notify.KindReminder, 0, a)
 				}
@@ -355,7 +358,7 @@ func (e *Engine) message(ctx context.Context, b *batch, now time.Time) notify.Me
 	for i, a := range b.alerts {
 		ids[i] = strconv.FormatInt(a.ID, 10)
 		na := notify.Alert{Monitor: a.Monitor, State: a.Kind, Reason: a.Reason, Labels: a.Labels, StartedAt: a.StartedAt,
-			URL: base + PagePath(a.Monitor, a.Labels)}
+			URL: base + a.Path()}
 		if b.kind == notify.KindResolved {
 			na.State, na.EndedAt = "up", a.ResolvedAt
 			if a.Kind == KindCert {

@@ -29,6 +29,8 @@ import (
 	"vigie/internal/monitor"
 	"vigie/internal/notify"
 	"vigie/internal/notify/email"
+	"vigie/internal/report"
+	"vigie/internal/slo"
 	"vigie/internal/status"
 	"vigie/internal/status/sla"
 	"vigie/internal/store"
@@ -74,6 +76,10 @@ type App struct {
 	status      *status.Service
 	subscribers *subscriber.Service
 	incidents   *incident.Service
+	reports     *report.Service
+	slos        *slo.Engine
+	weekly      atomic.Pointer[report.WeeklyPlan]
+	sender      *report.Sender
 	outbox      *notify.Dispatcher
 	alerts      *alert.Engine
 	backups     *backups
@@ -149,6 +155,12 @@ func New(ctx context.Context, o Options) (*App, error) {
 	a.pages.Store(&pages)
 	senders := subscriberSenders(cfg)
 	a.senders.Store(&senders)
+	plan, err := weeklyPlan(cfg, pages)
+	if err != nil {
+		a.store.Close()
+		return nil, err
+	}
+	a.weekly.Store(plan)
 	a.outbox = notify.NewDispatcher(notify.Options{Store: a.store, Clock: o.Clock, Logger: a.log,
 		Receivers: func() map[string]notify.Notifier { return a.alerting.Load().receivers },
 		Lookup:    a.subscriberReceiver})
@@ -174,6 +186,9 @@ func New(ctx context.Context, o Options) (*App, error) {
 			return err
 		},
 		ImpactStart: a.impactStart})
+	a.reports = report.NewService(report.Options{Records: a.status, Rollups: a.store, Alerts: a.store, Clock: o.Clock, Incidents: reportIncidents{a.incidents}})
+	a.sender = report.NewSender(report.SenderOptions{Reports: a.reports, Outbox: a.outbox, Clock: o.Clock, Logger: a.log,
+		Plan: func() *report.WeeklyPlan { return a.weekly.Load() }})
 	a.alerts = alert.NewEngine(alert.Options{Store: a.store, Outbox: a.outbox, Clock: o.Clock, Logger: a.log,
 		Routes:        func() []alert.Route { return a.alerting.Load().routes },
 		BaseURL:       func() string { return a.cfg.Load().Server.BaseURL.String() },
@@ -185,6 +200,8 @@ func New(ctx context.Context, o Options) (*App, error) {
 				a.log.Error("following an alert in the logbook failed", "alert", al.ID, "err", err)
 			}
 		}})
+	a.slos = slo.NewEngine(slo.Options{Counts: a.store, Alerts: a.alerts, Clock: o.Clock, Logger: a.log,
+		Objectives: func() []slo.Objective { return buildObjectives(a.cfg.Load()) }})
 	a.engine = monitor.NewEngine(monitor.Options{Store: a.store, Clock: o.Clock, Logger: a.log,
 		OnLateness: func(d time.Duration) { lateness.Observe(d.Seconds()) },
 		OnChange: func(ev monitor.Event, d *monitor.Definition) {
@@ -203,7 +220,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		a.store.Close()
 		return nil, err
 	}
-	a.registry.MustRegister(newMonitorCollector(a.engine))
+	a.registry.MustRegister(newMonitorCollector(a.engine), newSLOCollector(a.slos))
 	if err := a.newBackups(cfg); err != nil {
 		a.store.Close()
 		return nil, err
@@ -235,6 +252,8 @@ func New(ctx context.Context, o Options) (*App, error) {
 		StatusPages:   func() []*status.Page { return *a.pages.Load() },
 		Subscribers:   a.subscribers,
 		Incidents:     a.incidents,
+		Reports:       a.reports,
+		SLOs:          a.slos,
 	})
 	if err != nil {
 		a.store.Close()
@@ -320,6 +339,8 @@ func (a *App) Start(ctx context.Context) error {
 	a.wg.Go(func() { a.alerts.Run(bg) })
 	a.wg.Go(func() { a.backups.service.Run(bg) })
 	a.wg.Go(func() { a.incidents.Run(bg) })
+	a.wg.Go(func() { a.slos.Run(bg) })
+	a.wg.Go(func() { a.sender.Run(bg) })
 	a.wg.Go(func() {
 		a.engine.Run(bg, func(ctx context.Context) {
 			a.engine.Maintain(ctx, func() (time.Duration, time.Duration) {
@@ -414,6 +435,11 @@ func (a *App) Reload(ctx context.Context) error {
 		a.lastReload.Store(&web.ReloadStatus{At: now, Err: err.Error()})
 		return errs.Wrap(errs.Invalid, err, "configuration rejected; the running one stays:\n%s", err)
 	}
+	plan, err := weeklyPlan(next, pages)
+	if err != nil {
+		a.lastReload.Store(&web.ReloadStatus{At: now, Err: err.Error()})
+		return errs.Wrap(errs.Invalid, err, "configuration rejected; the running one stays:\n%s", err)
+	}
 	if err := a.loadMonitors(ctx, next); err != nil {
 		a.lastReload.Store(&web.ReloadStatus{At: now, Err: err.Error()})
 		return errs.Wrap(errs.Invalid, err, "configuration rejected; the running one stays:\n%s", err)
@@ -428,6 +454,7 @@ func (a *App) Reload(ctx context.Context) error {
 	a.pages.Store(&pages)
 	senders := subscriberSenders(next)
 	a.senders.Store(&senders)
+	a.weekly.Store(plan)
 	a.status.Invalidate()
 	a.level.Set(next.Log.SlogLevel())
 	a.lastReload.Store(&web.ReloadStatus{At: now})

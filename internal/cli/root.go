@@ -125,6 +125,7 @@ Start with 'vigie serve --config examples/quickstart.yaml', then open the printe
 		newBackupCmd(env, f),
 		newMaintenanceCmd(env, f),
 		newIncidentCmd(env, f),
+		newReportCmd(env, f),
 	)
 	return root
 }

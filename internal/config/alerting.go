@@ -66,7 +66,7 @@ func (r *Route) setDefaults() {
 
 func (r *Route) complete(string) {
 	if len(r.NotifyOn) == 0 {
-		r.NotifyOn = []string{"down", "cert_expiring"}
+		r.NotifyOn = []string{"down", "cert_expiring", "slo_page", "slo_ticket"}
 	}
 }
 
@@ -80,7 +80,7 @@ func (r *Route) Validate(v *Validator) {
 		v.DurationRange("repeat", r.Repeat, Duration(time.Minute), Duration(30*day))
 	}
 	for i, k := range r.NotifyOn {
-		v.OneOf(fmt.Sprintf("notify_on[%d]", i), k, "down", "degraded", "cert_expiring")
+		v.OneOf(fmt.Sprintf("notify_on[%d]", i), k, "down", "degraded", "cert_expiring", "slo_page", "slo_ticket")
 	}
 }
 

@@ -38,6 +38,8 @@ type Config struct {
 	OnCall      []OnCall     `yaml:"oncall"`
 	StatusPages []StatusPage `yaml:"status_pages"`
 	Backups     Backups      `yaml:"backups"`
+	Reports     Reports      `yaml:"reports"`
+	SLOs        []SLO        `yaml:"slos"`
 }
 
 // Validate checks what spans sections.
@@ -45,6 +47,8 @@ func (c *Config) Validate(v *Validator) {
 	validateMonitors(v, c.Monitors)
 	validateAlerting(v, c)
 	validateStatusPages(v, c)
+	validateReports(v, c)
+	validateSLOs(v, c)
 }
 
 // Load reads the file at path (and its includes), expands environment variables with lookupEnv

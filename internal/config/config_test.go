@@ -182,6 +182,7 @@ func TestDefaults(t *testing.T) {
 				Storage:   Storage{Driver: "sqlite", Path: abs(t, "testdata/good/vigie.db")},
 				Log:       Log{Level: "info", Format: "text"},
 				Retention: Retention{Raw: Duration(7 * day), Rollups: Duration(400 * day)},
+				Reports:   Reports{Weekly: WeeklyReport{Schedule: "0 8 * * MON", Zone: "UTC"}},
 				Backups:   Backups{SigningKeyFile: abs(t, "testdata/good/backup-signing.key")},
 			}
 			if !reflect.DeepEqual(*got, want) {
@@ -217,6 +218,7 @@ func TestFullConfig(t *testing.T) {
 		Storage:   Storage{Driver: "sqlite", Path: "/var/lib/vigie/vigie.db"},
 		Log:       Log{Level: "warn", Format: "json"},
 		Retention: Retention{Raw: Duration(14 * day), Rollups: Duration(730 * day)},
+		Reports:   Reports{Weekly: WeeklyReport{Schedule: "0 8 * * MON", Zone: "UTC"}},
 		Backups:   Backups{SigningKeyFile: abs(t, "testdata/good/backup-signing.key")},
 	}
 	if !reflect.DeepEqual(*c, want) {

@@ -3,6 +3,8 @@ package human
 
 import (
 	"fmt"
+	"math"
+	"strings"
 	"time"
 )
 
@@ -70,4 +72,64 @@ func zoneSuffix(t time.Time, loc *time.Location) string {
 		return ""
 	}
 	return " (" + loc.String() + ")"
+}
+
+// Exact says d to the second, for figures people check against each other (an SLA budget of
+// "43 min 12 s", "1 h 3 min 5 s"). A negative d reads with a minus sign: a budget overspent.
+func Exact(d time.Duration) string {
+	sign := ""
+	if d < 0 {
+		sign, d = "−", -d
+	}
+	s := int64(d / time.Second)
+	h, m, sec := s/3600, s/60%60, s%60
+	switch {
+	case h > 0 && sec > 0:
+		return fmt.Sprintf("%s%d h %d min %d s", sign, h, m, sec)
+	case h > 0 && m > 0:
+		return fmt.Sprintf("%s%d h %d min", sign, h, m)
+	case h > 0:
+		return fmt.Sprintf("%s%d h", sign, h)
+	case m > 0 && sec > 0:
+		return fmt.Sprintf("%s%d min %d s", sign, m, sec)
+	case m > 0:
+		return fmt.Sprintf("%s%d min", sign, m)
+	}
+	return fmt.Sprintf("%s%d s", sign, sec)
+}
+
+// Latency says a response time the way people read one: "850 µs", "2.5 ms", "42 ms", "1.2 s".
+func Latency(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "0"
+	case d < time.Millisecond:
+		return fmt.Sprintf("%d µs", d.Microseconds())
+	case d < 10*time.Millisecond:
+		return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+	case d < time.Second:
+		return fmt.Sprintf("%d ms", d.Milliseconds())
+	}
+	return fmt.Sprintf("%.1f s", d.Seconds())
+}
+
+// NiceCeil rounds v up to 1, 2 or 5 times a power of ten: the top of a chart's scale, so its
+// gridlines fall on numbers people read at a glance. Zero and below give 0.
+func NiceCeil(v float64) float64 {
+	if !(v > 0) {
+		return 0
+	}
+	p := math.Pow(10, math.Floor(math.Log10(v)))
+	for _, m := range []float64{1, 2, 5} {
+		if v <= m*p {
+			return m * p
+		}
+	}
+	return 10 * p
+}
+
+// Percent writes a ratio as people write a target, to at most four decimals without trailing
+// zeros: 0.999 is "99.9 %", 0.99995 is "99.995 %", 1 is "100 %".
+func Percent(ratio float64) string {
+	return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.4f", ratio*100), "0"), ".") + " %"
 }

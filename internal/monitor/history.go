@@ -14,7 +14,7 @@ const rolledLag = 2 * time.Hour
 // rollups for older hours and raw results for recent ones. ok is false when there were no runs.
 func (e *Engine) Uptime(ctx context.Context, name string, since time.Time) (ratio float64, ok bool, err error) {
 	now := e.opts.Clock.Now()
-	split := rollupSplit(now)
+	split := RollupSplit(now)
 	var total, good int
 	if since.Before(split) {
 		rs, err := e.opts.Store.Rollups(ctx, name, since.Truncate(time.Hour), split)
@@ -42,8 +42,9 @@ func (e *Engine) Uptime(ctx context.Context, name string, since time.Time) (rati
 	return float64(good) / float64(total), true, nil
 }
 
-// rollupSplit is where raw results take over from rollups.
-func rollupSplit(now time.Time) time.Time { return now.Truncate(time.Hour).Add(-rolledLag) }
+// RollupSplit is where raw results take over from rollups: counts over a window read rollups
+// before it and raw results after.
+func RollupSplit(now time.Time) time.Time { return now.Truncate(time.Hour).Add(-rolledLag) }
 
 // uptimeCacheFor is how long UptimeAll answers from memory: a list of thousands of monitors
 // would otherwise scan a month of rollups on every page view.
@@ -69,7 +70,7 @@ func (e *Engine) UptimeAll(ctx context.Context, window time.Duration) (map[strin
 	if en, ok := c.entries[window]; ok && now.Sub(en.at) < uptimeCacheFor && !now.Before(en.at) {
 		return en.ratios, nil
 	}
-	counts, err := e.opts.Store.RunCounts(ctx, now.Add(-window), rollupSplit(now), now.Add(time.Second))
+	counts, err := e.opts.Store.RunCounts(ctx, now.Add(-window), RollupSplit(now), now.Add(time.Second))
 	if err != nil {
 		return nil, err
 	}

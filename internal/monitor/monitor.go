@@ -66,6 +66,7 @@ type Rollup struct {
 	Hour                      time.Time
 	Count, Up, Degraded, Down int
 	Min, Avg, P95, Max        time.Duration
+	P50                       time.Duration // 0 for hours rolled up before vigie kept medians
 }
 
 // RunCount is how many check runs there were, and how many were up or degraded.

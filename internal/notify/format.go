@@ -17,6 +17,8 @@ func KindLabel(k Kind) string {
 		return "Test"
 	case KindUpdateDue:
 		return "Update due"
+	case KindReport:
+		return "Report"
 	}
 	return "Firing"
 }

@@ -23,6 +23,7 @@ const (
 	KindNotice   Kind = "notice"   // to a status page's subscribers: see Message.Notice
 	// KindUpdateDue: an incident's promised public update is late.
 	KindUpdateDue Kind = "update_due"
+	KindReport    Kind = "report" // a scheduled report (the weekly report)
 )
 
 // Severity of the alert behind a message.

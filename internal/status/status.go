@@ -200,6 +200,21 @@ func (s *Service) maintenances(ctx context.Context, now time.Time) ([]Maintenanc
 	return ms, nil
 }
 
+// pageMaintenances are the stored maintenances of one page.
+func (s *Service) pageMaintenances(ctx context.Context, p *Page, now time.Time) ([]Maintenance, error) {
+	all, err := s.maintenances(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	var out []Maintenance
+	for _, m := range all {
+		if m.Page == p.Slug {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
 // InMaintenance reports whether a maintenance in progress at t covers a component that the
 // monitor is behind, on any page. Errors count as "no": an alert is better than silence.
 func (s *Service) InMaintenance(ctx context.Context, monitor string, t time.Time) bool {
@@ -259,16 +274,23 @@ func window(now time.Time, loc *time.Location) sla.Window {
 	return sla.Window{From: first, To: now}
 }
 
-// history is the monitors' timelines over a window, read from their stored state changes.
-type history struct {
-	win       sla.Window
-	firstSeen map[string]time.Time // when each monitor was first seen (win.From if before)
-	parents   map[string]string
-	effective func(name string, depth int) []sla.Span
+// ComponentRecord is one component's stored record over a window.
+type ComponentRecord struct {
+	Component
+	Group string
+	// Spans are the component's levels over the window: its monitors' timelines merged by its
+	// rule, a parent's outage counting for what sits behind it.
+	Spans []sla.Span
+	// Since is when the component's first monitor was first seen, or the window's end when
+	// none has been: before it there is no data.
+	Since time.Time
+	// Maintenance is the component's announced maintenance that touches the window.
+	Maintenance []sla.Window
 }
 
-// readHistory reads the state changes over win and builds each monitor's timeline.
-func (s *Service) readHistory(ctx context.Context, win sla.Window) (*history, error) {
+// Records returns every component's record over win, in page order. The status page reads
+// the last 90 days through it; SLA and weekly reports read calendar months and weeks.
+func (s *Service) Records(ctx context.Context, p *Page, win sla.Window) ([]ComponentRecord, error) {
 	before, err := s.opts.History.EventsBefore(ctx, win.From)
 	if err != nil {
 		return nil, err
@@ -278,78 +300,83 @@ func (s *Service) readHistory(ctx context.Context, win sla.Window) (*history, er
 		return nil, err
 	}
 	initial := map[string]sla.Level{}
-	h := &history{win: win, firstSeen: map[string]time.Time{}, parents: map[string]string{}}
+	firstSeen := map[string]time.Time{}
 	for _, e := range before {
 		initial[e.Monitor] = level(e.State)
-		h.firstSeen[e.Monitor] = win.From
+		firstSeen[e.Monitor] = win.From
 	}
 	perMonitor := map[string][]sla.Event{}
 	for _, e := range events {
 		perMonitor[e.Monitor] = append(perMonitor[e.Monitor], sla.Event{At: e.At, Level: level(e.State)})
-		if _, ok := h.firstSeen[e.Monitor]; !ok {
-			h.firstSeen[e.Monitor] = e.At
+		if _, ok := firstSeen[e.Monitor]; !ok {
+			firstSeen[e.Monitor] = e.At
 		}
 	}
+	parents := map[string]string{}
 	for _, snap := range s.opts.Monitors() {
-		h.parents[snap.Definition.Name] = snap.Definition.DependsOn
+		parents[snap.Definition.Name] = snap.Definition.DependsOn
 	}
+	own := func(name string) []sla.Span { return sla.Timeline(win, initial[name], perMonitor[name]) }
 	// effective adds the outages of a monitor's ancestors: while a gateway is down, what sits
 	// behind it is unreachable for customers even though its own monitor says "unknown".
 	memo := map[string][]sla.Span{}
-	h.effective = func(name string, depth int) []sla.Span {
+	var effective func(name string, depth int) []sla.Span
+	effective = func(name string, depth int) []sla.Span {
 		if tl, ok := memo[name]; ok {
 			return tl
 		}
-		tl := sla.Timeline(win, initial[name], perMonitor[name])
-		if parent := h.parents[name]; parent != "" && depth < 32 {
-			tl = sla.Worst(tl, onlyMajor(h.effective(parent, depth+1)))
+		tl := own(name)
+		if parent := parents[name]; parent != "" && depth < 32 {
+			tl = sla.Worst(tl, onlyMajor(effective(parent, depth+1)))
 		}
 		memo[name] = tl
 		return tl
 	}
-	return h, nil
-}
 
-// timeline merges the timelines of a component's monitors by its rule.
-func (h *history) timeline(c Component) []sla.Span {
-	var tls [][]sla.Span
-	for _, m := range c.Monitors {
-		tls = append(tls, h.effective(m, 0))
+	maint, err := s.pageMaintenances(ctx, p, s.opts.Clock.Now())
+	if err != nil {
+		return nil, err
 	}
-	if c.Share {
-		return sla.Share(tls...)
-	}
-	return sla.Worst(tls...)
-}
 
-// maintenanceWindows is the maintenance time of one component of p within [from, to).
-func maintenanceWindows(p *Page, maint []Maintenance, id string, from, to time.Time) []sla.Window {
-	var ws []sla.Window
-	for i := range maint {
-		if maint[i].Page == p.Slug && maint[i].Covers(id) {
-			ws = append(ws, maint[i].Windows(from, to, p.Location)...)
+	var out []ComponentRecord
+	for _, g := range p.Groups {
+		for _, c := range g.Components {
+			rec := ComponentRecord{Component: c, Group: g.Name, Since: win.To}
+			var tls [][]sla.Span
+			for _, m := range c.Monitors {
+				tls = append(tls, effective(m, 0))
+				if t, ok := firstSeen[m]; ok && t.Before(rec.Since) {
+					rec.Since = t
+				}
+			}
+			if c.Share {
+				rec.Spans = sla.Share(tls...)
+			} else {
+				rec.Spans = sla.Worst(tls...)
+			}
+			for i := range maint {
+				if maint[i].Covers(c.ID) {
+					// The window's end itself counts, so a maintenance starting now shows as active.
+					rec.Maintenance = append(rec.Maintenance, maint[i].Windows(win.From, win.To.Add(time.Nanosecond), p.Location)...)
+				}
+			}
+			out = append(out, rec)
 		}
 	}
-	return ws
+	return out, nil
 }
 
 // ComponentReports computes the SLA figures of the page's components named by ids over win
 // (maintenance excluded, with the page's weights and target): what an incident consumed.
 func (s *Service) ComponentReports(ctx context.Context, p *Page, ids []string, win sla.Window) (map[string]sla.Report, error) {
-	h, err := s.readHistory(ctx, win)
-	if err != nil {
-		return nil, err
-	}
-	maint, err := s.maintenances(ctx, s.opts.Clock.Now())
+	records, err := s.Records(ctx, p, win)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]sla.Report{}
-	for _, g := range p.Groups {
-		for _, c := range g.Components {
-			if slices.Contains(ids, c.ID) {
-				out[c.ID] = sla.Compute(win, h.timeline(c), maintenanceWindows(p, maint, c.ID, win.From, win.To), p.Weights, p.Target)
-			}
+	for _, rec := range records {
+		if slices.Contains(ids, rec.ID) {
+			out[rec.ID] = sla.Compute(win, rec.Spans, rec.Maintenance, p.Weights, p.Target)
 		}
 	}
 	return out, nil
@@ -357,18 +384,19 @@ func (s *Service) ComponentReports(ctx context.Context, p *Page, ids []string, w
 
 func (s *Service) build(ctx context.Context, p *Page, now time.Time) (*View, error) {
 	win := window(now, p.Location)
-	h, err := s.readHistory(ctx, win)
+	records, err := s.Records(ctx, p, win)
 	if err != nil {
 		return nil, err
 	}
-	current := map[string]monitor.State{}
+	parents, current := map[string]string{}, map[string]monitor.State{}
 	for _, snap := range s.opts.Monitors() {
+		parents[snap.Definition.Name] = snap.Definition.DependsOn
 		current[snap.Definition.Name] = snap.State
 	}
 	var currentLevel func(name string, depth int) sla.Level
 	currentLevel = func(name string, depth int) sla.Level {
 		l := level(current[name])
-		if parent := h.parents[name]; parent != "" && depth < 32 && currentLevel(parent, depth+1) == sla.MajorOutage {
+		if parent := parents[name]; parent != "" && depth < 32 && currentLevel(parent, depth+1) == sla.MajorOutage {
 			l = sla.MajorOutage
 		}
 		return l
@@ -379,31 +407,23 @@ func (s *Service) build(ctx context.Context, p *Page, now time.Time) (*View, err
 			return nil, err
 		}
 	}
-
-	all, err := s.maintenances(ctx, now)
+	maint, err := s.pageMaintenances(ctx, p, now)
 	if err != nil {
 		return nil, err
-	}
-	var maint []Maintenance
-	for _, m := range all {
-		if m.Page == p.Slug {
-			maint = append(maint, m)
-		}
 	}
 
 	v := &View{Page: p, At: now}
 	month := sla.Month(now, p.Location)
+	next := 0
 	for _, g := range p.Groups {
 		gv := GroupView{Group: g}
 		for _, c := range g.Components {
-			cv := ComponentView{Component: c, Timeline: h.timeline(c)}
+			rec := records[next]
+			next++
+			cv := ComponentView{Component: c, Timeline: rec.Spans, Since: rec.Since}
 			var levels []sla.Level
-			since := now
 			for _, m := range c.Monitors {
 				levels = append(levels, currentLevel(m, 0))
-				if t, ok := h.firstSeen[m]; ok && t.Before(since) {
-					since = t
-				}
 			}
 			if c.Share {
 				cv.Level = shareLevel(levels)
@@ -411,11 +431,10 @@ func (s *Service) build(ctx context.Context, p *Page, now time.Time) (*View, err
 				cv.Level = maxLevel(levels)
 			}
 			cv.Level = max(cv.Level, stated[c.ID])
-			cv.Since = since
-			ws := maintenanceWindows(p, maint, c.ID, win.From, now.Add(time.Nanosecond))
-			for _, w := range ws {
+			for _, w := range rec.Maintenance {
 				cv.InMaintenance = cv.InMaintenance || !w.To.Before(now) && !w.From.After(now)
 			}
+			ws, since := rec.Maintenance, rec.Since
 			cv.Days = sla.Days(now, Days, p.Location, since, cv.Timeline, ws, p.Weights)
 			cv.Uptime = sla.Compute(sla.Window{From: later(win.From, since), To: now}, cv.Timeline, ws, p.Weights, p.Target).Uptime
 			// Time before monitoring began is not counted as up: the month so far, from then.

@@ -185,10 +185,10 @@ func (s *Store) RollupHours(ctx context.Context, from, to time.Time) (int, error
 		return 0, s.wrap(err, "rollups")
 	}
 	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO check_rollups (monitor, hour, count, up, degraded, down, min_us, avg_us, p95_us, max_us)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	stmt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO check_rollups (monitor, hour, count, up, degraded, down, min_us, avg_us, p50_us, p95_us, max_us)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (monitor, hour) DO UPDATE SET count = excluded.count, up = excluded.up, degraded = excluded.degraded,
-		down = excluded.down, min_us = excluded.min_us, avg_us = excluded.avg_us, p95_us = excluded.p95_us, max_us = excluded.max_us`))
+		down = excluded.down, min_us = excluded.min_us, avg_us = excluded.avg_us, p50_us = excluded.p50_us, p95_us = excluded.p95_us, max_us = excluded.max_us`))
 	if err != nil {
 		return 0, s.wrap(err, "rollups")
 	}
@@ -200,9 +200,9 @@ func (s *Store) RollupHours(ctx context.Context, from, to time.Time) (int, error
 		for _, v := range d {
 			sum += v
 		}
-		p95 := d[(len(d)*95+99)/100-1] // nearest-rank percentile
+		rank := func(p int) int64 { return d[(len(d)*p+99)/100-1] } // nearest-rank percentile
 		if _, err := stmt.ExecContext(ctx, k.monitor, k.hour, r.Count, r.Up, r.Degraded, r.Down,
-			d[0], sum/int64(len(d)), p95, d[len(d)-1]); err != nil {
+			d[0], sum/int64(len(d)), rank(50), rank(95), d[len(d)-1]); err != nil {
 			return 0, s.wrap(err, "rollup")
 		}
 	}
@@ -215,7 +215,7 @@ func (s *Store) RollupHours(ctx context.Context, from, to time.Time) (int, error
 // Rollups lists a monitor's hourly rollups with from <= hour < to, oldest first.
 func (s *Store) Rollups(ctx context.Context, mon string, from, to time.Time) ([]monitor.Rollup, error) {
 	defer s.observe("rollups.list")()
-	rows, err := s.query(ctx, `SELECT hour, count, up, degraded, down, min_us, avg_us, p95_us, max_us FROM check_rollups
+	rows, err := s.query(ctx, `SELECT hour, count, up, degraded, down, min_us, avg_us, p50_us, p95_us, max_us FROM check_rollups
 		WHERE monitor = ? AND hour >= ? AND hour < ? ORDER BY hour`, mon, from.UnixMicro(), to.UnixMicro())
 	if err != nil {
 		return nil, s.wrap(err, "rollups")
@@ -225,11 +225,11 @@ func (s *Store) Rollups(ctx context.Context, mon string, from, to time.Time) ([]
 	us := func(v int64) time.Duration { return time.Duration(v) * time.Microsecond }
 	for rows.Next() {
 		r := monitor.Rollup{Monitor: mon}
-		var hour, mn, avg, p95, mx int64
-		if err := rows.Scan(&hour, &r.Count, &r.Up, &r.Degraded, &r.Down, &mn, &avg, &p95, &mx); err != nil {
+		var hour, mn, avg, p50, p95, mx int64
+		if err := rows.Scan(&hour, &r.Count, &r.Up, &r.Degraded, &r.Down, &mn, &avg, &p50, &p95, &mx); err != nil {
 			return nil, s.wrap(err, "rollups")
 		}
-		r.Hour, r.Min, r.Avg, r.P95, r.Max = time.UnixMicro(hour).UTC(), us(mn), us(avg), us(p95), us(mx)
+		r.Hour, r.Min, r.Avg, r.P50, r.P95, r.Max = time.UnixMicro(hour).UTC(), us(mn), us(avg), us(p50), us(p95), us(mx)
 		out = append(out, r)
 	}
 	return out, s.wrap(rows.Err(), "rollups")

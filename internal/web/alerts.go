@@ -216,7 +216,7 @@ func (s *Server) apiEndSilence(w http.ResponseWriter, r *http.Request) error {
 type alertRow struct {
 	alertJSON
 	For  string // how long it lasted, or has lasted
-	Link string // the page of what it is about
+	Path string // the page of what it is about: a monitor, an SLO or a backup job
 }
 
 type alertsData struct {
@@ -245,7 +245,7 @@ func (s *Server) renderAlerts(w http.ResponseWriter, r *http.Request, status int
 	data := alertsData{Silences: len(sls)}
 	for i := range as {
 		a := &as[i]
-		row := alertRow{alertJSON: toAlertJSON(a), Link: alert.PagePath(a.Monitor, a.Labels)}
+		row := alertRow{alertJSON: toAlertJSON(a), Path: a.Path()}
 		if a.Firing() {
 			row.For = human.Duration(now.Sub(a.StartedAt))
 			data.Open = append(data.Open, row)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -20,6 +21,8 @@ import (
 	"vigie/internal/backup/source"
 	"vigie/internal/backup/target"
 	"vigie/internal/backup/target/local"
+	"vigie/internal/clock"
+	"vigie/internal/store"
 	"vigie/internal/web"
 )
 
@@ -51,9 +54,9 @@ func newBackupEnv(t *testing.T) *backupEnv {
 		dir := t.TempDir()
 		be.job.Targets = append(be.job.Targets, backup.TargetSpec{Name: name, Open: func(context.Context) (target.Target, error) { return local.New(dir) }})
 	}
-	be.env = newEnv(t, false, func(e *env, o *web.Options) {
-		runner := &backup.Runner{Keys: backup.Keys{Signing: signing}, Store: e.store, Clock: e.clock, Logger: slog.New(slog.NewTextHandler(e.logs, nil))}
-		be.svc = backup.NewService(backup.ServiceOptions{Runner: runner, Store: e.store, Clock: e.clock, Logger: runner.Logger,
+	be.env = newEnv(t, false, func(o *web.Options, st *store.Store, clk *clock.Fake) {
+		runner := &backup.Runner{Keys: backup.Keys{Signing: signing}, Store: st, Clock: clk, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		be.svc = backup.NewService(backup.ServiceOptions{Runner: runner, Store: st, Clock: clk, Logger: runner.Logger,
 			Jobs: func() []*backup.Job { return []*backup.Job{be.job} }})
 		o.Backups = be.svc
 	})

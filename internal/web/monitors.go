@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"vigie/internal/errs"
+	"vigie/internal/human"
 	"vigie/internal/monitor"
 )
 
@@ -380,7 +381,7 @@ func (s *Server) monitorsPage(w http.ResponseWriter, r *http.Request) error {
 			row.Uptimes = append(row.Uptimes, labelled{u.Window, percent(ratio, ok)})
 		}
 		if snap.Last != nil && snap.Definition.Probe != nil {
-			row.Last = shortDuration(snap.Last.Duration)
+			row.Last = human.Latency(snap.Last.Duration)
 		}
 		data.Rows = append(data.Rows, row)
 	}

@@ -88,6 +88,10 @@ type Options struct {
 	Subscribers *subscriber.Service
 	// Incidents is the logbook; nil when it does not run (some tests).
 	Incidents *incident.Service
+	// Reports makes SLA and weekly reports; nil when none is wired.
+	Reports Reports
+	// SLOs gives the service-level objectives' state; nil when none is wired.
+	SLOs SLOs
 }
 
 // Server holds the handlers. Build it with New and serve Handler().
@@ -200,6 +204,9 @@ func (s *Server) buildRoutes() []route {
 		{"GET /api/v1/notifications", api(auth.ScopeRead, s.apiListNotifications)},
 		{"GET /api/v1/notifications/{id}", api(auth.ScopeRead, s.apiGetNotification)},
 		{"POST /api/v1/notifications/{id}/resend", api(auth.ScopeWrite, s.apiResendNotification)},
+		{"GET /api/v1/reports/sla", api(auth.ScopeRead, s.apiSLAReport)},
+		{"GET /api/v1/reports/weekly", api(auth.ScopeRead, s.apiWeeklyReport)},
+		{"GET /api/v1/slos", api(auth.ScopeRead, s.apiListSLOs)},
 		{"GET /api/v1/tokens", api(auth.ScopeAdmin, s.apiListTokens)},
 		{"POST /api/v1/tokens", api(auth.ScopeAdmin, s.apiCreateToken)},
 		{"DELETE /api/v1/tokens/{id}", api(auth.ScopeAdmin, s.apiRevokeToken)},
@@ -234,6 +241,7 @@ func (s *Server) buildRoutes() []route {
 		{"GET /ack/{token}", uiHandlerFunc(s, s.ackPage)},
 		{"POST /ack/{token}", uiHandlerFunc(s, s.ackSubmit)},
 
+		{"GET /static/report.css", http.HandlerFunc(s.reportCSS)},
 		{"GET /static/", http.StripPrefix("/static/", staticHandler(static))},
 		{"GET /login", uiHandlerFunc(s, s.loginPage)},
 		{"POST /login", uiHandlerFunc(s, s.loginSubmit)},
@@ -274,6 +282,10 @@ func (s *Server) buildRoutes() []route {
 		{"GET /subscribers", ui(s.subscribersPage)},
 		{"POST /subscribers", ui(s.subscribersAdd)},
 		{"POST /subscribers/{id}/delete", ui(s.subscribersRemove)},
+		{"GET /reports", ui(s.slaReportPage)},
+		{"GET /reports/weekly", ui(s.weeklyReportPage)},
+		{"GET /slos", ui(s.slosPage)},
+		{"GET /slos/{name}", ui(s.slosPage)},
 		{"GET /users", ui(s.usersPage)},
 		{"POST /users", ui(s.usersCreate)},
 		{"POST /users/{name}/delete", ui(s.usersDelete)},

@@ -3,10 +3,10 @@ package web
 import (
 	"fmt"
 	"html/template"
-	"math"
 	"strings"
 	"time"
 
+	"vigie/internal/human"
 	"vigie/internal/monitor"
 )
 
@@ -70,7 +70,7 @@ func sparkline(rs []monitor.Result, from, to time.Time) template.HTML {
 		pts = append(pts, fmt.Sprintf("%.1f,%.1f", x, y))
 	}
 	return template.HTML(fmt.Sprintf(`<svg class="spark" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-label="response time, last 24 hours, peak %s"><polyline class="line" points="%s"/>%s</svg>`,
-		w, h, w, h, shortDuration(peak), strings.Join(pts, " "), lonePoint(pts)))
+		w, h, w, h, human.Latency(peak), strings.Join(pts, " "), lonePoint(pts)))
 }
 
 // lonePoint draws a dot when a line has a single point, which a polyline would not show
@@ -125,11 +125,11 @@ func responseChart(rs []monitor.Result, from, to time.Time) template.HTML {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-label="response time from %s to %s, peak %s">`,
-		w, h, from.UTC().Format("Jan 2 15:04"), to.UTC().Format("Jan 2 15:04 UTC"), shortDuration(peak))
+		w, h, from.UTC().Format("Jan 2 15:04"), to.UTC().Format("Jan 2 15:04 UTC"), human.Latency(peak))
 	for i := 0; i <= 4; i++ {
 		v := scale * time.Duration(i) / 4
 		fmt.Fprintf(&b, `<line class="grid" x1="%d" y1="%.1f" x2="%d" y2="%.1f"/><text class="label" x="%d" y="%.1f" text-anchor="end">%s</text>`,
-			left, y(v), w-8, y(v), left-6, y(v)+4, shortDuration(v))
+			left, y(v), w-8, y(v), left-6, y(v)+4, human.Latency(v))
 	}
 	var mean, peakLine []string
 	for i, bk := range bs {
@@ -160,30 +160,5 @@ func responseChart(rs []monitor.Result, from, to time.Time) template.HTML {
 
 // niceCeil rounds a duration up to 1, 2 or 5 times a power of ten milliseconds.
 func niceCeil(d time.Duration) time.Duration {
-	if d <= 0 {
-		return 0
-	}
-	ms := float64(d) / float64(time.Millisecond)
-	p := math.Pow(10, math.Floor(math.Log10(ms)))
-	for _, m := range []float64{1, 2, 5, 10} {
-		if ms <= m*p {
-			return time.Duration(m * p * float64(time.Millisecond))
-		}
-	}
-	return d
-}
-
-// shortDuration prints response times the way people read them: "850 µs", "42 ms", "1.2 s".
-func shortDuration(d time.Duration) string {
-	switch {
-	case d <= 0:
-		return "0"
-	case d < time.Millisecond:
-		return fmt.Sprintf("%d µs", d.Microseconds())
-	case d < 10*time.Millisecond:
-		return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
-	case d < time.Second:
-		return fmt.Sprintf("%d ms", d.Milliseconds())
-	}
-	return fmt.Sprintf("%.1f s", d.Seconds())
+	return time.Duration(human.NiceCeil(float64(d)/float64(time.Millisecond)) * float64(time.Millisecond))
 }

@@ -15,6 +15,7 @@ import (
 	"vigie/internal/auth"
 	"vigie/internal/errs"
 	"vigie/internal/human"
+	"vigie/internal/slo"
 	"vigie/internal/status/sla"
 )
 
@@ -38,11 +39,14 @@ func parseTemplates(now func() time.Time) (map[string]*template.Template, error)
 			}
 			return t.UTC().Format("2006-01-02 15:04 UTC")
 		},
-		"ms":    shortDuration,
-		"has":   slices.Contains[[]string],
-		"human": human.Duration,
-		"bytes": human.Bytes,
-		"sub":   func(a, b int) int { return a - b },
+		"ms":      human.Latency,
+		"percent": human.Percent,
+		"window":  slo.WindowText,
+		"budget":  slo.BudgetText,
+		"has":     slices.Contains[[]string],
+		"human":   human.Duration,
+		"bytes":   human.Bytes,
+		"sub":     func(a, b int) int { return a - b },
 		// noticeName names what subscribers were told: "maintenance_started" is "started".
 		"noticeName": func(event string) string {
 			return strings.ReplaceAll(strings.TrimPrefix(event, "maintenance_"), "_", " ")
@@ -59,12 +63,8 @@ func parseTemplates(now func() time.Time) (map[string]*template.Template, error)
 			}
 			return from.Format("Mon 2 Jan 15:04") + " – " + to.Format("Mon 2 Jan 15:04 MST")
 		},
-		"levelText": func(l sla.Level) string {
-			return strings.ReplaceAll(strings.TrimSuffix(l.String(), "_performance"), "_", " ")
-		},
-		"levelMark": func(l sla.Level) string {
-			return map[sla.Level]string{sla.Operational: "●", sla.Degraded: "◆", sla.PartialOutage: "▲", sla.MajorOutage: "▲"}[l]
-		},
+		"levelText": sla.Level.Words,
+		"levelMark": sla.Level.Mark,
 		// dict passes several values to a sub-template: dict "Rows" .X "CSRF" $.CSRF.
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {
@@ -109,7 +109,8 @@ func parseTemplates(now func() time.Time) (map[string]*template.Template, error)
 // page is what every template gets.
 type page struct {
 	Title  string
-	Nav    string // which menu entry is current
+	Styles []string // style sheets beside vigie.css
+	Nav    string   // which menu entry is current
 	User   *auth.User
 	CSRF   string
 	Error  string

@@ -45,8 +45,9 @@ type env struct {
 	store  *store.Store
 }
 
-// newEnv serves the web with a fresh SQLite store; with lets a test add its own options.
-func newEnv(t *testing.T, useTLS bool, with ...func(*env, *web.Options)) *env {
+// newEnv builds a server on a fresh SQLite store; extra adds options (status pages, reports)
+// that need the store and the clock.
+func newEnv(t *testing.T, useTLS bool, extra ...func(o *web.Options, st *store.Store, clk *clock.Fake)) *env {
 	t.Helper()
 	db := storetest.OpenSQLite(t)
 	e := &env{t: t, clock: clock.NewFake(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)), logs: &testutil.LogBuffer{}, store: db.Store}
@@ -71,8 +72,8 @@ func newEnv(t *testing.T, useTLS bool, with ...func(*env, *web.Options)) *env {
 			Store: db.Store, signer: alert.NewSigner(db.Store)},
 		Notifications: db.Store,
 	}
-	for _, w := range with {
-		w(e, &opts)
+	for _, f := range extra {
+		f(&opts, db.Store, e.clock)
 	}
 	e.srv, err = web.New(opts)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"html"
 	"io"
+	"mime"
 	"net"
 	"net/mail"
 	"strings"
@@ -504,5 +505,31 @@ func TestNoticeComesRenderedWithUnsubscribeHeaders(t *testing.T) {
 	}
 	if h := mailtest.Parse(t, be.Messages()[1].Data).Header.Get("List-Unsubscribe"); h != "" {
 		t.Errorf("an alert carries List-Unsubscribe %q", h)
+	}
+}
+
+// TestMessageWithItsOwnHTML: a report carries a finished HTML document; the e-mail sends it as
+// the HTML part, unchanged, beside the plain text.
+func TestMessageWithItsOwnHTML(t *testing.T) {
+	p := newPKI(t)
+	be := &mailtest.Backend{}
+	n := newNotifier(t, p, Options{TLS: TLSNone, Port: startServer(t, TLSNone, p, be)})
+	doc := "<!DOCTYPE html><html><body><h1 style=\"color:#0969da\">Weekly report — Acme</h1><p>Uptime 99.95 %</p></body></html>"
+	m := notify.Message{Key: "weekly-acme-2026-W23", GroupKey: "weekly-acme", Kind: notify.KindReport, Severity: notify.SeverityInfo,
+		Title: "Weekly report — Acme — week 23", Text: "Uptime 99.95 %\nDowntime 22 min", HTML: doc, SentAt: started}
+	if err := notifyCtx(t, n, m); err != nil {
+		t.Fatal(err)
+	}
+	msgs := be.Messages()
+	if len(msgs) != 1 {
+		t.Fatalf("server got %d messages", len(msgs))
+	}
+	got := mailtest.Parse(t, msgs[0].Data)
+	if strings.TrimSpace(got.HTML) != doc {
+		t.Errorf("HTML part:\n%s\nwant the message's own document:\n%s", got.HTML, doc)
+	}
+	subject, _ := new(mime.WordDecoder).DecodeHeader(got.Header.Get("Subject"))
+	if !strings.Contains(got.Text, "Uptime 99.95 %\nDowntime 22 min") || got.Header.Get("X-Vigie-Kind") != "report" || subject != m.Title {
+		t.Errorf("text %q, kind %q, subject %q", got.Text, got.Header.Get("X-Vigie-Kind"), subject)
 	}
 }

@@ -208,6 +208,8 @@ func kindLabel(k notify.Kind) string {
 		return "Resolved"
 	case notify.KindTest:
 		return "Test"
+	case notify.KindReport:
+		return "Report"
 	}
 	return string(k)
 }

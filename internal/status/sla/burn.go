@@ -90,3 +90,7 @@ func SpanErrorRatio(spans []Span, maintenance []Window, w Weights) ErrorRatio {
 		return float64(w.downtime(t)) / float64(covered), true
 	}
 }
+
+// BurnRate is how many times faster than sustainable an error ratio spends the budget of
+// target: 1 spends it exactly over the SLO's window.
+func BurnRate(ratio, target float64) float64 { return burnRate(ratio, errorBudget(target)) }

@@ -3,6 +3,7 @@ package sla
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"vigie/internal/errs"
 )
@@ -67,4 +68,20 @@ func (l *Level) UnmarshalText(b []byte) error {
 // should still render, so it counts as the nearest real level.
 func clamp(l Level) Level {
 	return min(max(l, Operational), MajorOutage)
+}
+
+// Words names the level for people: "operational", "degraded", "partial outage", "major outage".
+func (l Level) Words() string {
+	return strings.ReplaceAll(strings.TrimSuffix(l.String(), "_performance"), "_", " ")
+}
+
+// Mark is the symbol shown beside a level's words, never instead of them.
+func (l Level) Mark() string {
+	switch clamp(l) {
+	case MajorOutage, PartialOutage:
+		return "▲"
+	case Degraded:
+		return "◆"
+	}
+	return "●"
 }

@@ -101,3 +101,11 @@ func FuzzParseLevel(f *testing.F) {
 		}
 	})
 }
+
+func TestLevelWordsAndMarks(t *testing.T) {
+	for l, want := range map[sla.Level]string{sla.Operational: "● operational", sla.Degraded: "◆ degraded", sla.PartialOutage: "▲ partial outage", sla.MajorOutage: "▲ major outage"} {
+		if got := l.Mark() + " " + l.Words(); got != want {
+			t.Errorf("%d: %q, want %q", l, got, want)
+		}
+	}
+}

@@ -90,7 +90,28 @@ type Report struct {
 func Compute(period Window, spans []Span, maintenance []Window, w Weights, target float64) Report {
 	// Only what touches the period matters; dropping the rest first keeps a month of a long
 	// history from paying for sorting the whole history.
-	t := prepare(touching(spans, maintenance, period)).measure(period)
+	return prepare(touching(spans, maintenance, period)).compute(period, w, target)
+}
+
+// Prepared is a history (spans and maintenance) normalised once, for several computations over
+// it: a report's month, its counted part and its episodes.
+type Prepared struct{ p prepared }
+
+// Prepare normalises spans and maintenance as Compute does.
+func Prepare(spans []Span, maintenance []Window) *Prepared {
+	return &Prepared{prepare(spans, maintenance)}
+}
+
+// Compute is Compute over the prepared history.
+func (p *Prepared) Compute(period Window, w Weights, target float64) Report {
+	return p.p.compute(period, w, target)
+}
+
+// Episodes is Episodes over the prepared history.
+func (p *Prepared) Episodes(period Window, w Weights) []Episode { return p.p.episodes(period, w) }
+
+func (p prepared) compute(period Window, w Weights, target float64) Report {
+	t := p.measure(period)
 	total := period.Duration()
 	counted := total - t.maint
 	down := w.downtime(t)
@@ -196,16 +217,20 @@ func (t tally) worst() Level {
 // 0.9999 then means the 9999/10000 the operator wrote rather than the nearest binary float, with
 // which a 30-day budget comes out a nanosecond short of 4m19.2s.
 func fraction(f float64) *big.Rat {
+	// 0 and 1, the usual weights, need no parsing.
 	if !(f > 0) {
-		return new(big.Rat)
+		return ratZero
 	}
 	if f >= 1 {
-		return big.NewRat(1, 1)
+		return ratOne
 	}
 	// The shortest 'g' form of a finite float is always a valid big.Rat literal.
 	r, _ := new(big.Rat).SetString(strconv.FormatFloat(f, 'g', -1, 64))
 	return r
 }
+
+// ratZero and ratOne are shared and never modified: fraction's callers only read them.
+var ratZero, ratOne = new(big.Rat), big.NewRat(1, 1)
 
 // scale returns d*r truncated to the nanosecond, exactly (d ≥ 0, 0 ≤ r ≤ 1).
 func scale(d time.Duration, r *big.Rat) time.Duration {
@@ -283,6 +308,27 @@ func Days(now time.Time, n int, loc *time.Location, since time.Time, spans []Spa
 			ByLevel:  t.byLevel(),
 			Uptime:   uptime(counted.Duration()-t.maint, down),
 		})
+	}
+	return out
+}
+
+// Cumulative is the weighted downtime from from to each of ends (ascending), what Compute
+// would report for [from, end), with the spans prepared once: a month's daily burn costs one
+// sort, not one per day.
+func Cumulative(from time.Time, ends []time.Time, spans []Span, maintenance []Window, w Weights) []time.Duration {
+	return prepare(spans, maintenance).cumulative(from, ends, w)
+}
+
+func (p prepared) cumulative(from time.Time, ends []time.Time, w Weights) []time.Duration {
+	var sum tally
+	out := make([]time.Duration, len(ends))
+	for i, end := range ends {
+		t := p.measure(Window{from, end})
+		for l := range sum.at {
+			sum.at[l] += t.at[l]
+		}
+		out[i] = w.downtime(sum)
+		from = later(from, end)
 	}
 	return out
 }

@@ -386,3 +386,34 @@ func TestOutOfRangeWeightsAreClamped(t *testing.T) {
 		t.Errorf("Downtime = %v, want 2h (major at weight 1, degraded at 0)", r.Downtime)
 	}
 }
+
+// TestCumulativeMatchesCompute: the downtime to each end equals Compute's over [from, end),
+// exactly, whatever the weights (each level is weighed once, on its total).
+func TestCumulativeMatchesCompute(t *testing.T) {
+	paris := mustLoad(t, "Europe/Paris")
+	month := sla.Month(time.Date(2026, 3, 10, 0, 0, 0, 0, paris), paris)
+	spans := sla.Timeline(month, sla.Operational, []sla.Event{
+		{At: time.Date(2026, 3, 3, 23, 50, 0, 0, paris), Level: sla.MajorOutage},
+		{At: time.Date(2026, 3, 4, 0, 20, 0, 0, paris), Level: sla.Degraded},
+		{At: time.Date(2026, 3, 4, 2, 0, 0, 0, paris), Level: sla.Operational},
+		{At: time.Date(2026, 3, 29, 1, 30, 0, 0, paris), Level: sla.PartialOutage},
+		{At: time.Date(2026, 3, 29, 3, 30, 0, 0, paris), Level: sla.Operational},
+	})
+	maintenance := []sla.Window{{From: time.Date(2026, 3, 4, 0, 0, 0, 0, paris), To: time.Date(2026, 3, 4, 0, 10, 0, 0, paris)}}
+	w := sla.Weights{Degraded: 0.1, PartialOutage: 0.3, MajorOutage: 1}
+	var ends []time.Time
+	for d := 2; d <= 32; d++ {
+		ends = append(ends, time.Date(2026, 3, d, 0, 0, 0, 0, paris))
+	}
+	got := sla.Cumulative(month.From, ends, spans, maintenance, w)
+	for i, end := range ends {
+		if want := sla.Compute(sla.Window{From: month.From, To: end}, spans, maintenance, w, 0.999).Downtime; got[i] != want {
+			t.Errorf("to %v: %v, Compute says %v", end, got[i], want)
+		}
+	}
+	// 20 min major outside maintenance, 100 min degraded at 0.1, and the partial outage over the
+	// night the clocks spring forward (one real hour) at 0.3.
+	if total := got[len(got)-1]; total != 20*time.Minute+10*time.Minute+18*time.Minute {
+		t.Errorf("month total %v, want 48m", total)
+	}
+}

@@ -109,11 +109,11 @@ func testRollups(t *testing.T, db DB) {
 		t.Fatalf("Rollups = %+v, %v", rs, err)
 	}
 	want := monitor.Rollup{Monitor: "web", Hour: hour, Count: 20, Up: 18, Degraded: 1, Down: 1,
-		Min: time.Millisecond, Avg: 10500 * time.Microsecond, P95: 19 * time.Millisecond, Max: 20 * time.Millisecond}
+		Min: time.Millisecond, Avg: 10500 * time.Microsecond, P50: 10 * time.Millisecond, P95: 19 * time.Millisecond, Max: 20 * time.Millisecond}
 	if rs[0] != want {
 		t.Fatalf("first hour = %+v\nwant %+v", rs[0], want)
 	}
-	if rs[1].Count != 1 || rs[1].P95 != 5*time.Millisecond {
+	if rs[1].Count != 1 || rs[1].P50 != 5*time.Millisecond || rs[1].P95 != 5*time.Millisecond {
 		t.Fatalf("second hour = %+v", rs[1])
 	}
 	// The first hour from its rollup, then raw results: 20 runs (19 good) + 1 run.
