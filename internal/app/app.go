@@ -170,7 +170,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	signer := alert.NewSigner(a.store)
 	// The status service reads monitors through a.engine, built just below; it is only
 	// called once the app runs.
-	a.status = status.NewService(status.Options{History: a.store, Monitors: func() []monitor.Snapshot { return a.engine.Snapshots() },
+	a.status = status.NewService(status.Options{History: a.store, Rollups: a.store, Monitors: func() []monitor.Snapshot { return a.engine.Snapshots() },
 		Clock: o.Clock, Logger: a.log, Maintenances: a.store, Pages: func() []*status.Page { return *a.pages.Load() },
 		Stated: func(ctx context.Context, page string) (map[string]sla.Level, error) {
 			return a.incidents.StatedLevels(ctx, page)

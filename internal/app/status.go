@@ -26,7 +26,7 @@ func StatusPages(cfg *config.Config) ([]*status.Page, error) {
 			group := status.Group{ID: config.ComponentID(g.Name), Name: g.Name}
 			for _, c := range g.Components {
 				group.Components = append(group.Components, status.Component{ID: config.ComponentID(c.Name), Name: c.Name,
-					Description: c.Description, Monitors: c.Monitors, Share: c.Rule == "share"})
+					Description: c.Description, Monitors: c.Monitors, Share: c.Rule == "share", Manual: c.Manual})
 			}
 			page.Groups = append(page.Groups, group)
 		}

@@ -64,6 +64,9 @@ type Component struct {
 	// Rule combines several monitors: worst (any down is a major outage) or share (some
 	// down is a partial outage, all down a major one).
 	Rule string `yaml:"rule"`
+	// Manual components have no monitors: they are operational unless an open incident says
+	// otherwise (or a maintenance covers them), like a hand-set Statuspage component.
+	Manual bool `yaml:"manual"`
 }
 
 var slugChars = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
@@ -142,8 +145,11 @@ func (p *StatusPage) Validate(v *Validator) {
 			}
 			names = append(names, ComponentID(c.Name))
 			v.OneOf(ckey+".rule", c.Rule, "worst", "share")
-			if len(c.Monitors) == 0 {
-				v.Errorf(ckey+".monitors", "a component needs at least one monitor")
+			switch {
+			case c.Manual && len(c.Monitors) > 0:
+				v.Errorf(ckey+".manual", "a manual component has no monitors: its state comes from incidents")
+			case !c.Manual && len(c.Monitors) == 0:
+				v.Errorf(ckey+".monitors", "a component needs at least one monitor (or manual: true, to set its state through incidents)")
 			}
 		}
 	}

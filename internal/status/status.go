@@ -76,6 +76,9 @@ type Component struct {
 	ID, Name, Description string
 	Monitors              []string
 	Share                 bool // rule "share": some monitors down is a partial outage
+	// Manual components have no monitors: operational unless an open incident states
+	// otherwise. They have no bars, no uptime and no response times.
+	Manual bool
 }
 
 // History is the stored record of monitor state changes.
@@ -98,6 +101,8 @@ type Options struct {
 	// Stated, when set, gives the states that open incidents declare for a page's
 	// components; a component shows the worse of that and what its monitors measure.
 	Stated func(ctx context.Context, page string) (map[string]sla.Level, error)
+	// Rollups, when set, give the components' response-time charts.
+	Rollups Rollups
 }
 
 // Service builds and caches page views.
@@ -157,6 +162,9 @@ type ComponentView struct {
 	Uptime        float64    // over the bars with data
 	Month         sla.Report // this calendar month so far, in the page's zone, from when data begins
 	Timeline      []sla.Span // the last Days days
+	// Latency is the response time hour by hour over the last LatencyHours, oldest first;
+	// empty for components of heartbeats only, or without Rollups.
+	Latency []LatencyPoint
 }
 
 // Describe is the banner text for a level.
@@ -388,10 +396,11 @@ func (s *Service) build(ctx context.Context, p *Page, now time.Time) (*View, err
 	if err != nil {
 		return nil, err
 	}
-	parents, current := map[string]string{}, map[string]monitor.State{}
+	parents, current, kinds := map[string]string{}, map[string]monitor.State{}, map[string]string{}
 	for _, snap := range s.opts.Monitors() {
 		parents[snap.Definition.Name] = snap.Definition.DependsOn
 		current[snap.Definition.Name] = snap.State
+		kinds[snap.Definition.Name] = snap.Definition.Kind
 	}
 	var currentLevel func(name string, depth int) sla.Level
 	currentLevel = func(name string, depth int) sla.Level {
@@ -431,6 +440,11 @@ func (s *Service) build(ctx context.Context, p *Page, now time.Time) (*View, err
 				cv.Level = maxLevel(levels)
 			}
 			cv.Level = max(cv.Level, stated[c.ID])
+			if s.opts.Rollups != nil {
+				if cv.Latency, err = s.latency(ctx, c, kinds, now); err != nil {
+					return nil, err
+				}
+			}
 			for _, w := range rec.Maintenance {
 				cv.InMaintenance = cv.InMaintenance || !w.To.Before(now) && !w.From.After(now)
 			}

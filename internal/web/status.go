@@ -135,14 +135,16 @@ func statusCSP(p *status.Page) string {
 }
 
 type statusPageData struct {
-	View     *status.View
-	Banner   string
-	Updated  string
-	Days     int
-	Rows     []statusGroupRow
-	FirstDay string
-	Active   []publicIncidentRow // open incidents, newest first
-	History  []monthRow          // resolved incidents by month, newest first
+	Range       string // of the response-time charts: 24h or 7d
+	HasResponse bool   // some component has a response-time chart
+	View        *status.View
+	Banner      string
+	Updated     string
+	Days        int
+	Rows        []statusGroupRow
+	FirstDay    string
+	Active      []publicIncidentRow // open incidents, newest first
+	History     []monthRow          // resolved incidents by month, newest first
 }
 
 type statusGroupRow struct {
@@ -156,22 +158,41 @@ type statusComponentRow struct {
 	HasData bool
 	Uptime  string
 	Month   string
+	// Response is the response-time chart over the chosen range and its caption; empty for
+	// components without response times.
+	Response        template.HTML
+	ResponseCaption string
 }
+
+// responseRanges are the spans a page's response-time charts show: ?range=24h (default) or 7d.
+var responseRanges = map[string]time.Duration{"24h": 24 * time.Hour, "7d": 7 * 24 * time.Hour}
 
 func (s *Server) publicStatusPage(w http.ResponseWriter, r *http.Request) error {
 	v, err := s.statusView(w, r)
 	if err != nil {
 		return err
 	}
+	rng := r.URL.Query().Get("range")
+	if rng == "" {
+		rng = "24h"
+	}
+	span, ok := responseRanges[rng]
+	if !ok {
+		return errs.E(errs.Invalid, "range: want 24h or 7d, got %q", rng)
+	}
 	w.Header().Set("Content-Security-Policy", statusCSP(v.Page))
-	return s.serveCached(w, r, v, "html:"+v.Page.Slug, "text/html; charset=utf-8", func(buf *bytes.Buffer) error {
-		data := statusPageData{View: v, Banner: status.Describe(v.Overall), Days: status.Days,
+	return s.serveCached(w, r, v, "html:"+v.Page.Slug+":"+rng, "text/html; charset=utf-8", func(buf *bytes.Buffer) error {
+		data := statusPageData{Range: rng, View: v, Banner: status.Describe(v.Overall), Days: status.Days,
 			Updated: v.At.In(v.Page.Location).Format("2 Jan 2006 15:04 MST")}
+		to := v.At.Truncate(time.Hour)
 		for _, g := range v.Groups {
 			row := statusGroupRow{GroupView: g}
 			for _, c := range g.Components {
-				row.Components = append(row.Components, statusComponentRow{ComponentView: c, Bar: dayBars(c.Days),
-					HasData: c.Since.Before(v.At), Uptime: uptimeText(c.Uptime, true), Month: uptimeText(c.Month.Uptime, true)})
+				cr := statusComponentRow{ComponentView: c, Bar: dayBars(c.Days),
+					HasData: c.Since.Before(v.At), Uptime: uptimeText(c.Uptime, true), Month: uptimeText(c.Month.Uptime, true)}
+				cr.Response, cr.ResponseCaption = latencyChart(c.Latency, to.Add(-span), to, rng)
+				data.HasResponse = data.HasResponse || cr.Response != ""
+				row.Components = append(row.Components, cr)
 			}
 			data.Rows = append(data.Rows, row)
 		}

@@ -47,12 +47,35 @@ func TestBrowserStatusPage(t *testing.T) {
 	add("db", now.AddDate(0, 0, -3), monitor.StateDown)
 	add("db", now.AddDate(0, 0, -3).Add(4*time.Minute), monitor.StateUp)
 	add("mail", now.Add(-25*time.Minute), monitor.StateDown)
+	// A week of checks every 10 minutes, rolled up by the store as the server does: the API
+	// slows down every afternoon, the web app had a slow spell two days ago.
+	var results []monitor.Result
+	for at := now.AddDate(0, 0, -7).Truncate(time.Hour); at.Before(now); at = at.Add(10 * time.Minute) {
+		afternoon := time.Duration(0)
+		if h := at.In(loc).Hour(); h >= 13 && h < 18 {
+			afternoon = 90 * time.Millisecond
+		}
+		web := 80*time.Millisecond + time.Duration(at.Minute())*time.Millisecond
+		if at.After(now.AddDate(0, 0, -2)) && at.Before(now.AddDate(0, 0, -2).Add(3*time.Hour)) {
+			web *= 6
+		}
+		results = append(results,
+			monitor.Result{Monitor: "web", At: at, Duration: web, Status: monitor.StatusUp},
+			monitor.Result{Monitor: "api", At: at, Duration: 120*time.Millisecond + afternoon, Status: monitor.StatusUp},
+			monitor.Result{Monitor: "db", At: at, Duration: 4 * time.Millisecond, Status: monitor.StatusUp})
+	}
+	if err := db.Store.InsertResults(bg, results); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Store.RollupHours(bg, now.AddDate(0, 0, -8), now); err != nil {
+		t.Fatal(err)
+	}
 	snaps := []monitor.Snapshot{}
 	for _, m := range []string{"web", "api", "db"} {
-		snaps = append(snaps, monitor.Snapshot{Definition: &monitor.Definition{Name: m}, State: monitor.StateUp})
+		snaps = append(snaps, monitor.Snapshot{Definition: &monitor.Definition{Name: m, Kind: "http"}, State: monitor.StateUp})
 	}
-	snaps = append(snaps, monitor.Snapshot{Definition: &monitor.Definition{Name: "mail"}, State: monitor.StateDown})
-	svc := status.NewService(status.Options{History: db.Store, Clock: clk, Monitors: func() []monitor.Snapshot { return snaps }})
+	snaps = append(snaps, monitor.Snapshot{Definition: &monitor.Definition{Name: "mail", Kind: "tcp"}, State: monitor.StateDown})
+	svc := status.NewService(status.Options{History: db.Store, Rollups: db.Store, Clock: clk, Monitors: func() []monitor.Snapshot { return snaps }})
 	page := &status.Page{Slug: "acme", Title: "Acme Cloud status", Description: "Live status of Acme's hosted services.",
 		Location: loc, Target: 0.999, Weights: sla.DefaultWeights(), Groups: []status.Group{
 			{ID: "apps", Name: "Applications", Components: []status.Component{
@@ -95,7 +118,16 @@ func TestBrowserStatusPage(t *testing.T) {
 	if !strings.Contains(banner, "Major outage") || !strings.Contains(body, "Outgoing e-mail") || !strings.Contains(body, "Public API") {
 		t.Fatalf("banner %q, page:\n%s", banner, body)
 	}
+	if !strings.Contains(body, "Response time, last 24 hours: mean") || strings.Count(body, "Response time, last 24 hours") != 3 {
+		t.Errorf("want response times for the three components with checks (not the one without):\n%s", body)
+	}
 	shots.take(ctx, "20-status-page", desktopWidth)
+	must("a week of response times", chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/status/acme?range=7d"), chromedp.WaitVisible(chromedp.CSS(`svg.rt`))))
+	if week, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main"))); err != nil || !strings.Contains(week, "Response time, last 7 days") {
+		t.Errorf("?range=7d: %v\n%s", err, week)
+	}
+	shots.take(ctx, "20-status-page-7d", desktopWidth)
+	must("back to a day", chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/status/acme"), chromedp.WaitVisible(chromedp.CSS(`.banner`))))
 	must("dark theme", chromedp.Do(ctx, colorScheme("dark")))
 	shots.take(ctx, "21-status-page-dark", desktopWidth)
 	must("phone", chromedp.Do(ctx, colorScheme(""), chromedp.EmulateViewport(phoneWidth, 844, chromedp.EmulateMobile)))

@@ -8,6 +8,7 @@ import (
 
 	"vigie/internal/human"
 	"vigie/internal/monitor"
+	"vigie/internal/status"
 )
 
 // Charts are drawn on the server as inline SVG: no JavaScript, no external assets, and they
@@ -161,4 +162,65 @@ func responseChart(rs []monitor.Result, from, to time.Time) template.HTML {
 // niceCeil rounds a duration up to 1, 2 or 5 times a power of ten milliseconds.
 func niceCeil(d time.Duration) time.Duration {
 	return time.Duration(human.NiceCeil(float64(d)/float64(time.Millisecond)) * float64(time.Millisecond))
+}
+
+// latencyChart is a status page component's response time over [from, to): the hourly mean
+// as a line over a band up to the slowest monitor's p95, scaled to the range's own peak, with
+// a caption in words (the chart stretches to the page's width, so it carries no text). Hours
+// without checks break the line. It returns nothing when the range holds no point.
+func latencyChart(points []status.LatencyPoint, from, to time.Time, rng string) (template.HTML, string) {
+	var in []status.LatencyPoint
+	var peak, slowest time.Duration
+	var sum time.Duration
+	var checks int
+	for _, p := range points {
+		if p.Hour.Before(from) || !p.Hour.Before(to) {
+			continue
+		}
+		in = append(in, p)
+		peak = max(peak, p.P95, p.Mean)
+		slowest = max(slowest, p.P95)
+		sum += p.Mean * time.Duration(p.Checks)
+		checks += p.Checks
+	}
+	if len(in) == 0 || peak == 0 {
+		return "", ""
+	}
+	const w, h = 600.0, 48.0
+	// A round top above the peak: a steady service draws a level line with room above it,
+	// and the baseline is zero, so heights compare.
+	top := time.Duration(human.NiceCeil(float64(peak) * 1.1))
+	hours := to.Sub(from).Hours()
+	x := func(t time.Time) float64 { return (t.Sub(from).Hours() + 0.5) / hours * w }
+	y := func(d time.Duration) float64 { return 1 + (h-1)*(1-float64(d)/float64(top)) }
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg class="rt" viewBox="0 0 %.0f %.0f" preserveAspectRatio="none" role="img" aria-label="response time, last %s">`, w, h, rng)
+	// One run of consecutive hours at a time: a gap is a gap, not a slope.
+	for start := 0; start < len(in); {
+		end := start + 1
+		for end < len(in) && in[end].Hour.Sub(in[end-1].Hour) == time.Hour {
+			end++
+		}
+		run := in[start:end]
+		var band, line, area []string
+		for _, p := range run {
+			band = append(band, fmt.Sprintf("%.1f,%.1f", x(p.Hour), y(p.P95)))
+			line = append(line, fmt.Sprintf("%.1f,%.1f", x(p.Hour), y(p.Mean)))
+		}
+		for i := len(run) - 1; i >= 0; i-- {
+			band = append(band, fmt.Sprintf("%.1f,%.1f", x(run[i].Hour), y(run[i].Mean)))
+		}
+		area = append(append(area, fmt.Sprintf("%.1f,%.1f", x(run[0].Hour), h)), line...)
+		area = append(area, fmt.Sprintf("%.1f,%.1f", x(run[len(run)-1].Hour), h))
+		if len(run) == 1 {
+			fmt.Fprintf(&b, `<circle class="mean" cx="%.1f" cy="%.1f" r="2"/>`, x(run[0].Hour), y(run[0].Mean))
+		} else {
+			fmt.Fprintf(&b, `<polygon class="area" points="%s"/><polygon class="p95" points="%s"/><polyline class="mean" points="%s"/>`,
+				strings.Join(area, " "), strings.Join(band, " "), strings.Join(line, " "))
+		}
+		start = end
+	}
+	b.WriteString(`</svg>`)
+	caption := fmt.Sprintf("mean %s · slowest hour's p95 %s", human.Latency(sum/time.Duration(checks)), human.Latency(slowest))
+	return template.HTML(b.String()), caption
 }
