@@ -2,6 +2,8 @@ package snapshot
 
 import (
 	"archive/tar"
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +12,10 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sync/semaphore"
 )
 
 // Extract restores the snapshot's entries under dir: all of them, or those whose path equals or
@@ -46,9 +52,12 @@ func Extract(obj io.Reader, m *Manifest, ids Identities, dir string, only []stri
 		return Stats{}, err
 	}
 	defer o.close()
-	x := &extractor{root: root, o: o, chown: os.Geteuid() == 0}
+	x := newExtractor(root, o)
 	defer x.close()
 	err = o.walk(last, func(i int) bool { return selected[i] }, x.entry)
+	if werr := x.drain(); err == nil {
+		err = werr
+	}
 	if err != nil {
 		return x.st, err
 	}
@@ -87,6 +96,15 @@ func selectEntries(m *Manifest, only []string) (selected []bool, last int, err e
 	return selected, last, nil
 }
 
+// Small files are read whole, checked, and handed to writer goroutines: creating, filling and
+// renaming tens of thousands of files one after the other leaves the disk idle between system
+// calls, while decoding goes on. Larger files are written by the reading goroutine itself.
+const (
+	writers       = 4
+	smallFile     = 1 << 20  // largest file read whole and written by a writer
+	writerBacklog = 32 << 20 // bytes read and not yet written, at most
+)
+
 type extractor struct {
 	root  *os.Root
 	o     *object
@@ -96,40 +114,128 @@ type extractor struct {
 	// The directory entries are being written to, opened once for the run of entries that
 	// share it (tar order keeps them together), so that each file costs single-component
 	// system calls rather than a walk from the top.
-	cwd     string
-	cwdRoot *os.Root
+	cwd    string
+	cwdDir *dirRef
+
+	jobs    chan fileJob
+	backlog *semaphore.Weighted
+	pending sync.WaitGroup // jobs handed over and not yet done
+	workers sync.WaitGroup
+	errMu   sync.Mutex
+	err     error // the first writer error
 }
 
+// dirRef is an open directory shared by the reading goroutine and the writers; the last one
+// done with it closes it.
+type dirRef struct {
+	root *os.Root
+	refs atomic.Int32
+}
+
+func (d *dirRef) hold() { d.refs.Add(1) }
+
+func (d *dirRef) release() {
+	if d.refs.Add(-1) == 0 {
+		d.root.Close()
+	}
+}
+
+// fileJob is a checked file waiting to be written.
+type fileJob struct {
+	dir  *dirRef
+	base string
+	tmp  string
+	e    *Entry
+	data []byte
+}
+
+func newExtractor(root *os.Root, o *object) *extractor {
+	x := &extractor{root: root, o: o, chown: os.Geteuid() == 0, jobs: make(chan fileJob, writers),
+		backlog: semaphore.NewWeighted(writerBacklog)}
+	for range writers {
+		x.workers.Go(func() {
+			for j := range x.jobs {
+				if x.failed() == nil {
+					if err := x.write(j.dir.root, j.base, j.tmp, j.e, bytes.NewReader(j.data)); err != nil {
+						x.fail(x.fsErr(j.e, err))
+					}
+				}
+				x.backlog.Release(int64(len(j.data)))
+				j.dir.release()
+				x.pending.Done()
+			}
+		})
+	}
+	return x
+}
+
+func (x *extractor) failed() error {
+	x.errMu.Lock()
+	defer x.errMu.Unlock()
+	return x.err
+}
+
+func (x *extractor) fail(err error) {
+	x.errMu.Lock()
+	defer x.errMu.Unlock()
+	if x.err == nil {
+		x.err = err
+	}
+}
+
+// drain waits for the files handed to writers and returns the first writer error.
+func (x *extractor) drain() error {
+	x.pending.Wait()
+	return x.failed()
+}
+
+// close stops the writers and lets go of the current directory.
 func (x *extractor) close() {
-	if x.cwdRoot != nil {
-		x.cwdRoot.Close()
+	if x.jobs != nil {
+		x.pending.Wait()
+		close(x.jobs)
+		x.workers.Wait()
+		x.jobs = nil
+	}
+	if x.cwdDir != nil {
+		x.cwdDir.release()
+		x.cwdDir = nil
 	}
 }
 
 // parent returns the directory holding p, created if need be, and p's last component.
-func (x *extractor) parent(p string) (*os.Root, string, error) {
+func (x *extractor) parent(p string) (*dirRef, string, error) {
 	dir, base := path.Split(p)
 	dir = strings.TrimSuffix(dir, "/")
 	if dir == "" {
-		return x.root, base, nil
+		dir = "."
 	}
-	if dir == x.cwd && x.cwdRoot != nil {
-		return x.cwdRoot, base, nil
+	if dir == x.cwd && x.cwdDir != nil {
+		return x.cwdDir, base, nil
 	}
-	x.close()
-	x.cwd, x.cwdRoot = "", nil
-	if err := x.root.MkdirAll(dir, 0o755); err != nil {
-		return nil, "", err
+	if x.cwdDir != nil {
+		x.cwdDir.release()
+	}
+	x.cwd, x.cwdDir = "", nil
+	if dir != "." {
+		if err := x.root.MkdirAll(dir, 0o755); err != nil {
+			return nil, "", err
+		}
 	}
 	r, err := x.root.OpenRoot(dir)
 	if err != nil {
 		return nil, "", err
 	}
-	x.cwd, x.cwdRoot = dir, r
-	return r, base, nil
+	d := &dirRef{root: r}
+	d.hold()
+	x.cwd, x.cwdDir = dir, d
+	return d, base, nil
 }
 
 func (x *extractor) entry(e *Entry, body io.Reader) error {
+	if err := x.failed(); err != nil {
+		return err
+	}
 	if err := checkName(e.Path); err != nil {
 		return err
 	}
@@ -143,15 +249,18 @@ func (x *extractor) entry(e *Entry, body io.Reader) error {
 	case TypeFile, TypeStream:
 		err = x.file(dir, base, e, body)
 	case TypeSymlink:
-		if err = clearWay(dir, base); err == nil {
-			err = dir.Symlink(e.Link, base)
+		if err = clearWay(dir.root, base); err == nil {
+			err = dir.root.Symlink(e.Link, base)
 		}
 		if err == nil && x.chown {
-			err = dir.Lchown(base, e.Uid, e.Gid)
+			err = dir.root.Lchown(base, e.Uid, e.Gid)
 		}
 	case TypeHardlink:
-		if err = clearWay(dir, base); err == nil {
-			err = x.root.Link(e.Link, e.Path)
+		// The file it names may still be with a writer.
+		if err = x.drain(); err == nil {
+			if err = clearWay(dir.root, base); err == nil {
+				err = x.root.Link(e.Link, e.Path)
+			}
 		}
 	}
 	if err != nil {
@@ -177,10 +286,61 @@ func (x *extractor) dir(e *Entry) error {
 	return nil
 }
 
-// file writes content to a temporary name in the same directory and renames it into place
-// only once its SHA-256 matched.
-func (x *extractor) file(dir *os.Root, base string, e *Entry, body io.Reader) error {
+// file restores a file: a small one is read whole, checked against its SHA-256 and handed
+// to a writer; a large one is written here as it is read. Either way it goes to a temporary
+// name in the same directory and is renamed into place only once its content matched.
+func (x *extractor) file(dir *dirRef, base string, e *Entry, body io.Reader) error {
 	tmp := fmt.Sprintf(".vigie-restore-%d.tmp", x.st.Entries)
+	if e.Size > smallFile {
+		n, err := x.writeCounted(dir.root, base, tmp, e, body)
+		x.st.Bytes += n
+		return err
+	}
+	if err := x.backlog.Acquire(context.Background(), e.Size); err != nil {
+		return err
+	}
+	data := make([]byte, e.Size)
+	n, err := io.ReadFull(body, data)
+	if err == nil {
+		// The last read is the one that checks the size and the SHA-256.
+		if _, err = body.Read(make([]byte, 1)); err == io.EOF {
+			err = nil
+		} else if err == nil {
+			err = tampered("entry %s: longer than the %d bytes the manifest says", printable(e.Path), e.Size)
+		}
+	}
+	x.st.Bytes += int64(n)
+	if err != nil {
+		x.backlog.Release(e.Size)
+		return err
+	}
+	dir.hold()
+	x.pending.Add(1)
+	x.jobs <- fileJob{dir: dir, base: base, tmp: tmp, e: e, data: data}
+	return nil
+}
+
+func (x *extractor) writeCounted(dir *os.Root, base, tmp string, e *Entry, body io.Reader) (int64, error) {
+	c := &countingReader{r: body}
+	err := x.write(dir, base, tmp, e, c)
+	return c.n, err
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// write puts content in a temporary file, gives it its owner, mode and time, and renames it
+// to base; a failure removes the temporary. content is either checked already or fails its
+// last Read when it does not match the manifest.
+func (x *extractor) write(dir *os.Root, base, tmp string, e *Entry, content io.Reader) error {
 	f, err := dir.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) { // left by an interrupted restore
 		if err = dir.Remove(tmp); err == nil {
@@ -190,8 +350,11 @@ func (x *extractor) file(dir *os.Root, base string, e *Entry, body io.Reader) er
 	if err != nil {
 		return err
 	}
-	n, err := io.CopyBuffer(writerOnly{f}, body, x.o.buf)
-	x.st.Bytes += n
+	if br, ok := content.(*bytes.Reader); ok {
+		_, err = br.WriteTo(f)
+	} else {
+		_, err = io.CopyBuffer(writerOnly{f}, content, x.o.buf)
+	}
 	if err == nil && x.chown {
 		// Owners come from the signed manifest. Before the chmod: changing the owner clears
 		// setuid and setgid bits.

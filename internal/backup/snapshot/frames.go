@@ -18,8 +18,11 @@ const frameSize = 4 << 20
 // RSS; here a fixed set of buffers circulates, so memory stays at about
 // (workers+2) * 2 * frameSize whatever the data size.
 type frameWriter struct {
-	dst     io.Writer
-	enc     *zstd.Encoder
+	dst io.Writer
+	enc *zstd.Encoder
+	// fast compresses frames that look incompressible (media, archives, encrypted files):
+	// at the configured level they would cost as much as text and shrink by nothing.
+	fast    *zstd.Encoder
 	cur     *frame
 	free    chan *frame
 	work    chan *frame
@@ -45,9 +48,17 @@ func newFrameWriter(dst io.Writer, level zstd.EncoderLevel, workers int) (*frame
 	if err != nil {
 		return nil, err
 	}
+	fast := enc
+	if level != zstd.SpeedFastest {
+		fast, err = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(workers),
+			zstd.WithWindowSize(frameSize), zstd.WithZeroFrames(true))
+		if err != nil {
+			return nil, err
+		}
+	}
 	n := workers + 2 // one filling, one being written, the rest compressing
 	fw := &frameWriter{
-		dst: dst, enc: enc,
+		dst: dst, enc: enc, fast: fast,
 		free:    make(chan *frame, n),
 		work:    make(chan *frame, n),
 		ordered: make(chan *frame, n),
@@ -70,11 +81,23 @@ func newFrameWriter(dst io.Writer, level zstd.EncoderLevel, workers int) (*frame
 
 func (fw *frameWriter) compress() {
 	defer fw.done.Done()
+	var sample []byte
 	for f := range fw.work {
-		f.out = fw.enc.EncodeAll(f.in, f.out[:0])
+		enc := fw.enc
+		if fw.enc != fw.fast && len(f.in) > 4*sampleSize {
+			sample = fw.fast.EncodeAll(f.in[:sampleSize], sample[:0])
+			if len(sample) > sampleSize*97/100 {
+				enc = fw.fast
+			}
+		}
+		f.out = enc.EncodeAll(f.in, f.out[:0])
 		f.ready <- struct{}{}
 	}
 }
+
+// sampleSize is how much of a frame is tried at the fastest level to see whether it
+// compresses at all.
+const sampleSize = 64 << 10
 
 // write puts frames out in order, and recycles them even after an error so that Write never
 // waits forever.
@@ -128,6 +151,9 @@ func (fw *frameWriter) Close() error {
 	close(fw.work)
 	fw.done.Wait()
 	fw.enc.Close()
+	if fw.fast != fw.enc {
+		fw.fast.Close()
+	}
 	return fw.failed()
 }
 
