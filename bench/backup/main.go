@@ -129,8 +129,9 @@ backups:
 		{name: "tar|zstd|age",
 			setup: func() error { return fresh(target("pipe")) },
 			backup: func(string) (measure, error) {
-				return pipeline(work, fmt.Sprintf(`tar -C / -cf - %q | %%T zstd -q -3 -T0 | %%T age -r %s -o %q`,
-					strings.TrimPrefix(data, "/"), strings.TrimSpace(string(recipient)), target("pipe/data.tar.zst.age")))
+				// sync makes the file durable, as vigie's targets do before a snapshot counts.
+				return pipeline(work, fmt.Sprintf(`tar -C / -cf - %q | %%T zstd -q -3 -T0 | %%T age -r %s -o %q && sync %q`,
+					strings.TrimPrefix(data, "/"), strings.TrimSpace(string(recipient)), target("pipe/data.tar.zst.age"), target("pipe/data.tar.zst.age")))
 			},
 			restore: func(dst string) (measure, error) {
 				return pipeline(work, fmt.Sprintf(`age -d -i %q %q | %%T zstd -q -d | %%T tar -C %q -xf -`, key, target("pipe/data.tar.zst.age"), dst))
