@@ -237,3 +237,58 @@ func (p *progress) done() {
 		fmt.Fprint(p.env.Stderr, "\r\033[K")
 	}
 }
+
+// readFlags are the flags of commands that read a snapshot: where from, and with which key.
+type readFlags struct {
+	target, identity, passphrase string
+}
+
+func (rf *readFlags) add(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&rf.target, "target", "", "the target to read from (default: the job's first)")
+	cmd.Flags().StringVarP(&rf.identity, "identity", "i", "", "the private key that decrypts the snapshot (age key file or armored OpenPGP key; default: the job's drill identity)")
+	cmd.Flags().StringVar(&rf.passphrase, "passphrase-file", "", "a file holding the passphrase of a protected OpenPGP key")
+}
+
+// snapshotReader is a job's target opened for reading, with the key that decrypts it.
+type snapshotReader struct {
+	job *backup.Job
+	t   target.Target
+	ids snapshot.Identities
+}
+
+// open finds the job, reads the key and connects to the target; the caller closes t.
+func (rf *readFlags) open(ctx context.Context, be *backupEnv, jobName string) (*snapshotReader, error) {
+	job, err := be.job(jobName)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := identities(job, rf.identity, rf.passphrase)
+	if err != nil {
+		return nil, err
+	}
+	t, err := openTarget(ctx, job, rf.target)
+	if err != nil {
+		return nil, err
+	}
+	return &snapshotReader{job: job, t: t, ids: ids}, nil
+}
+
+// find is the snapshot with that id, or the newest for "latest".
+func (sr *snapshotReader) find(ctx context.Context, id string) (backup.Snapshot, error) {
+	return backup.Find(ctx, sr.t, sr.job.Location(), id)
+}
+
+// reportRun prints a finished run, as a table or JSON, and passes on its error.
+func reportRun(env Env, r *backup.Run, err error, asJSON bool) error {
+	if r == nil {
+		return err
+	}
+	if asJSON {
+		if perr := printJSON(env.Stdout, runOut(r)); perr != nil {
+			return perr
+		}
+	} else {
+		printRun(env.Stdout, r)
+	}
+	return err
+}

@@ -27,17 +27,7 @@ is recorded. Exit 1 when it fails.`,
 				return usage("job %s has no drill: give it drill.identity_file (and drill.databases to restore)", job.Name)
 			}
 			r, err := be.runner(env).Drill(ctx, job)
-			if r == nil {
-				return err
-			}
-			if asJSON {
-				if perr := printJSON(env.Stdout, runOut(r)); perr != nil {
-					return perr
-				}
-			} else {
-				printRun(env.Stdout, r)
-			}
-			return err
+			return reportRun(env, r, err, asJSON)
 		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the drill as JSON")

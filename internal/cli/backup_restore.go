@@ -16,7 +16,8 @@ import (
 )
 
 func newBackupRestoreCmd(env Env, f *rootFlags) *cobra.Command {
-	var targetName, identity, passphrase, to, dump, toDatabase, output string
+	var rf readFlags
+	var to, dump, toDatabase, output string
 	var paths []string
 	cmd := &cobra.Command{
 		Use:   "restore JOB SNAPSHOT (--to DIR [--path P]... | --dump SOURCE [-o FILE] | --dump SOURCE --to-database NAME)",
@@ -53,20 +54,13 @@ see 'vigie backup show JOB SNAPSHOT --files'.`,
 			return nil
 		},
 		RunE: withBackups(env, f, backupOpts{}, func(ctx context.Context, be *backupEnv, args []string) error {
-			job, err := be.job(args[0])
+			sr, err := rf.open(ctx, be, args[0])
 			if err != nil {
 				return err
 			}
-			ids, err := identities(job, identity, passphrase)
-			if err != nil {
-				return err
-			}
-			t, err := openTarget(ctx, job, targetName)
-			if err != nil {
-				return err
-			}
-			defer t.Close()
-			snap, err := backup.Find(ctx, t, job.Location(), args[1])
+			defer sr.t.Close()
+			job, t, ids := sr.job, sr.t, sr.ids
+			snap, err := sr.find(ctx, args[1])
 			if err != nil {
 				return err
 			}
@@ -101,7 +95,7 @@ see 'vigie backup show JOB SNAPSHOT --files'.`,
 			return backup.StreamEntry(ctx, t, snap, be.keys, ids, entry, w)
 		}),
 	}
-	addReadFlags(cmd, &targetName, &identity, &passphrase)
+	rf.add(cmd)
 	cmd.Flags().StringVar(&to, "to", "", "extract into this directory")
 	cmd.Flags().StringSliceVar(&paths, "path", nil, "with --to, only this path of the snapshot and what is below it (repeatable)")
 	cmd.Flags().StringVar(&dump, "dump", "", "the database source whose dump to restore")

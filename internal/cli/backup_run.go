@@ -33,17 +33,7 @@ a run that reached only some targets is "partial" and exits 0 with a warning.`,
 			rn.Progress = p.report
 			r, err := rn.Backup(ctx, job)
 			p.done()
-			if r == nil {
-				return err
-			}
-			if asJSON {
-				if perr := printJSON(env.Stdout, runOut(r)); perr != nil {
-					return perr
-				}
-			} else {
-				printRun(env.Stdout, r)
-			}
-			return err
+			return reportRun(env, r, err, asJSON)
 		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the run as JSON")

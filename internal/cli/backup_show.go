@@ -16,7 +16,7 @@ import (
 
 func newBackupShowCmd(env Env, f *rootFlags) *cobra.Command {
 	var asJSON, files bool
-	var targetName, identity, passphrase string
+	var rf readFlags
 	cmd := &cobra.Command{
 		Use:   "show JOB SNAPSHOT",
 		Short: "Show a snapshot's signed manifest: sources, sizes and (with --files) every entry",
@@ -25,24 +25,16 @@ decrypt it. Nothing of the data is read.`,
 		Example: "  vigie backup show web latest --identity /etc/vigie/keys/web.txt --files",
 		Args:    cobra.ExactArgs(2),
 		RunE: withBackups(env, f, backupOpts{}, func(ctx context.Context, be *backupEnv, args []string) error {
-			job, err := be.job(args[0])
+			sr, err := rf.open(ctx, be, args[0])
 			if err != nil {
 				return err
 			}
-			ids, err := identities(job, identity, passphrase)
+			defer sr.t.Close()
+			snap, err := sr.find(ctx, args[1])
 			if err != nil {
 				return err
 			}
-			t, err := openTarget(ctx, job, targetName)
-			if err != nil {
-				return err
-			}
-			defer t.Close()
-			snap, err := backup.Find(ctx, t, job.Location(), args[1])
-			if err != nil {
-				return err
-			}
-			m, err := backup.OpenManifest(ctx, t, snap, be.keys, ids)
+			m, err := backup.OpenManifest(ctx, sr.t, snap, be.keys, sr.ids)
 			if err != nil {
 				return err
 			}
@@ -81,15 +73,8 @@ decrypt it. Nothing of the data is read.`,
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the manifest as JSON")
 	cmd.Flags().BoolVar(&files, "files", false, "list every entry")
-	addReadFlags(cmd, &targetName, &identity, &passphrase)
+	rf.add(cmd)
 	return cmd
-}
-
-// addReadFlags are the flags of commands that read a snapshot.
-func addReadFlags(cmd *cobra.Command, targetName, identity, passphrase *string) {
-	cmd.Flags().StringVar(targetName, "target", "", "the target to read from (default: the job's first)")
-	cmd.Flags().StringVarP(identity, "identity", "i", "", "the private key that decrypts the snapshot (age key file or armored OpenPGP key; default: the job's drill identity)")
-	cmd.Flags().StringVar(passphrase, "passphrase-file", "", "a file holding the passphrase of a protected OpenPGP key")
 }
 
 // entryMode is an entry's mode as ls shows it: "drwxr-xr-x", "-rw-------", "lrwxrwxrwx".

@@ -12,7 +12,7 @@ import (
 
 func newBackupVerifyCmd(env Env, f *rootFlags) *cobra.Command {
 	var all bool
-	var targetName, identity, passphrase string
+	var rf readFlags
 	cmd := &cobra.Command{
 		Use:   "verify JOB [SNAPSHOT]",
 		Short: "Read snapshots back and check them against their signed manifests",
@@ -22,22 +22,15 @@ every entry's. A flipped byte anywhere is caught. Exit 1 when any snapshot fails
 		Example: "  vigie backup verify web\n  vigie backup verify web --all --target offsite -i key.txt",
 		Args:    cobra.RangeArgs(1, 2),
 		RunE: withBackups(env, f, backupOpts{}, func(ctx context.Context, be *backupEnv, args []string) error {
-			job, err := be.job(args[0])
-			if err != nil {
-				return err
-			}
 			if all && len(args) == 2 {
 				return usage("give a SNAPSHOT or --all, not both")
 			}
-			ids, err := identities(job, identity, passphrase)
+			sr, err := rf.open(ctx, be, args[0])
 			if err != nil {
 				return err
 			}
-			t, err := openTarget(ctx, job, targetName)
-			if err != nil {
-				return err
-			}
-			defer t.Close()
+			defer sr.t.Close()
+			job, t, ids := sr.job, sr.t, sr.ids
 			var snaps []backup.Snapshot
 			if all {
 				if snaps, err = backup.List(ctx, t, job.Location()); err != nil {
@@ -48,7 +41,7 @@ every entry's. A flipped byte anywhere is caught. Exit 1 when any snapshot fails
 				if len(args) == 2 {
 					id = args[1]
 				}
-				s, err := backup.Find(ctx, t, job.Location(), id)
+				s, err := sr.find(ctx, id)
 				if err != nil {
 					return err
 				}
@@ -71,6 +64,6 @@ every entry's. A flipped byte anywhere is caught. Exit 1 when any snapshot fails
 		}),
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "verify every snapshot on the target")
-	addReadFlags(cmd, &targetName, &identity, &passphrase)
+	rf.add(cmd)
 	return cmd
 }

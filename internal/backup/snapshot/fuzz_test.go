@@ -201,3 +201,37 @@ func FuzzExtract(f *testing.F) {
 		}
 	})
 }
+
+// Manifests of format 1 (plain JSON, before manifests were compressed) still open; one that
+// says format 1 but is compressed, or the reverse, is refused.
+func TestOpenManifestReadsFormatOne(t *testing.T) {
+	key := newAgeKey(t)
+	signer := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{9}, ed25519.SeedSize))
+	trusted := []ed25519.PublicKey{signer.Public().(ed25519.PublicKey)}
+	seal := func(plain []byte) ([]byte, []byte) {
+		var buf bytes.Buffer
+		w, err := age.Encrypt(&buf, key.id.Recipient())
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(plain)
+		w.Close()
+		sig := "vigie-ed25519 " + snapshot.KeyID(trusted[0]) + " " + base64.StdEncoding.EncodeToString(ed25519.Sign(signer, buf.Bytes())) + "\n"
+		return buf.Bytes(), []byte(sig)
+	}
+	m := snapshot.Manifest{Format: 1, ID: "x", Job: "j", Instance: "i", Time: time.Unix(1700000000, 0).UTC(), Encryption: "age",
+		Recipients: []string{key.id.Recipient().String()}, ObjectInfo: snapshot.ObjectInfo{Size: 10, SHA256: sha(nil)},
+		Entries: []snapshot.Entry{fileEntry("f", "hello")}}
+	plain, _ := json.Marshal(m)
+	sealed, sig := seal(plain)
+	got, err := snapshot.OpenManifest(sealed, sig, trusted, key.ids)
+	if err != nil || got.Format != 1 || got.Entries[0].Path != "f" {
+		t.Fatalf("format 1: %+v, %v", got, err)
+	}
+	m.Format = 2
+	plain, _ = json.Marshal(m)
+	sealed, sig = seal(plain)
+	if _, err := snapshot.OpenManifest(sealed, sig, trusted, key.ids); !errors.Is(err, snapshot.ErrTampered) {
+		t.Errorf("a format 2 manifest stored plain: %v", err)
+	}
+}

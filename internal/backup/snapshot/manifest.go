@@ -1,6 +1,7 @@
 package snapshot
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -19,8 +20,9 @@ import (
 	"github.com/klauspost/compress/zstd"
 )
 
-// FormatVersion is the manifest format this package writes and reads.
-const FormatVersion = 1
+// FormatVersion is the manifest format this package writes: 2 is JSON compressed with zstd.
+// It still reads format 1, the same JSON uncompressed.
+const FormatVersion = 2
 
 // Entry types.
 const (
@@ -140,12 +142,18 @@ func OpenManifest(sealed, sig []byte, trusted []ed25519.PublicKey, ids Identitie
 	if err != nil {
 		return nil, fmt.Errorf("open manifest: %w", err)
 	}
-	zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(1<<20))
-	if err != nil {
-		return nil, fmt.Errorf("open manifest: %w", err)
+	br := bufio.NewReader(r)
+	var plain io.Reader = br
+	format := 1
+	if first, err := br.Peek(1); err == nil && first[0] != '{' {
+		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(1<<20))
+		if err != nil {
+			return nil, fmt.Errorf("open manifest: %w", err)
+		}
+		defer zr.Close()
+		plain, format = zr, 2
 	}
-	defer zr.Close()
-	dec := json.NewDecoder(io.LimitReader(zr, maxManifest))
+	dec := json.NewDecoder(io.LimitReader(plain, maxManifest))
 	var m Manifest
 	if err := dec.Decode(&m); err != nil {
 		return nil, fmt.Errorf("open manifest: %w", err)
@@ -153,8 +161,11 @@ func OpenManifest(sealed, sig []byte, trusted []ed25519.PublicKey, ids Identitie
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("open manifest: data after the manifest")
 	}
-	if m.Format != FormatVersion {
-		return nil, fmt.Errorf("open manifest: format %d is not supported (this vigie reads format %d)", m.Format, FormatVersion)
+	switch {
+	case m.Format > FormatVersion || m.Format < 1:
+		return nil, fmt.Errorf("open manifest: format %d is not supported (this vigie reads formats 1 to %d)", m.Format, FormatVersion)
+	case m.Format != format:
+		return nil, fmt.Errorf("open manifest: %w: a format %d manifest stored as format %d", ErrTampered, m.Format, format)
 	}
 	if err := m.validate(); err != nil {
 		return nil, fmt.Errorf("open manifest: %w", err)

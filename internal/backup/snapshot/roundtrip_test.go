@@ -150,7 +150,7 @@ func TestRoundTrip(t *testing.T) {
 	if got, wantN := len(s.m.Entries), len(want)+2; got != wantN {
 		t.Errorf("%d entries in the manifest, want %d", got, wantN)
 	}
-	if s.m.Time.Location() != time.UTC || s.m.Encryption != "age" || len(s.m.Recipients) != 1 || s.m.Format != 1 {
+	if s.m.Time.Location() != time.UTC || s.m.Encryption != "age" || len(s.m.Recipients) != 1 || s.m.Format != snapshot.FormatVersion {
 		t.Errorf("manifest header = %v %q %v format %d", s.m.Time, s.m.Encryption, s.m.Recipients, s.m.Format)
 	}
 
