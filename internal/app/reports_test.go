@@ -45,7 +45,7 @@ slos:
 		!strings.Contains(body, `"monitors": [`) || !strings.Contains(body, `"objective": 0.995`) {
 		t.Errorf("GET /api/v1/slos: %d %s", r.StatusCode, body)
 	}
-	r, body = get(t, http.DefaultClient, base+"/metrics", read)
+	_, body = get(t, http.DefaultClient, base+"/metrics", read)
 	for _, want := range []string{`vigie_slo_objective_ratio{slo="web-availability"} 0.995`, `vigie_slo_error_budget_remaining_ratio{slo="web-availability"}`,
 		`vigie_slo_alert_firing{severity="page",slo="web-availability"} 0`} {
 		if !strings.Contains(body, want) {

@@ -66,18 +66,8 @@ func List(ctx context.Context, t target.Target, loc Location) ([]Snapshot, error
 		at, _ := IDTime(id)
 		out = append(out, Snapshot{ID: id, Job: loc.Job, Instance: loc.Instance, Time: at, Ext: p.ext, Size: p.size})
 	}
-	slices.SortFunc(out, func(a, b Snapshot) int { return cmpString(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b Snapshot) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // listOrphans names the data and signature objects at loc without a manifest: leftovers of

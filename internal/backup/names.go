@@ -83,14 +83,19 @@ func (l Location) parseName(name string) (id, kind, ext string, ok bool) {
 	return "", "", "", false
 }
 
-// checkNamePart keeps job and instance names usable as one path segment on every target.
-func checkNamePart(what, s string) error {
+// ValidName reports whether a job or instance name is usable as one folder name on every
+// target: up to 100 letters, digits, '.', '_' and '-', starting with a letter or digit.
+func ValidName(s string) bool {
 	ok := s != "" && len(s) <= 100
 	for i, c := range []byte(s) {
 		alnum := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 		ok = ok && (alnum || i > 0 && (c == '.' || c == '_' || c == '-'))
 	}
-	if !ok {
+	return ok
+}
+
+func checkNamePart(what, s string) error {
+	if !ValidName(s) {
 		return fmt.Errorf("%s %q: use letters, digits, '.', '_' and '-', starting with a letter or digit", what, s)
 	}
 	return nil

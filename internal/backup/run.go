@@ -59,6 +59,38 @@ func (r *Run) Duration(now time.Time) time.Duration {
 	return now.Sub(r.StartedAt)
 }
 
+// Latest are a job's newest finished runs of each outcome.
+type Latest struct {
+	Last    *Run // the newest finished run
+	Success *Run // the newest that wrote its snapshot to every target (ok)
+	Good    *Run // the newest that wrote a snapshot at all (ok or partial)
+	Failure *Run // the newest that was not ok (partial or failed)
+}
+
+// LatestOf picks them from runs given newest first; runs still going on are left out.
+func LatestOf(runs []Run) Latest {
+	var l Latest
+	for i := range runs {
+		r := &runs[i]
+		if r.Status == StatusRunning {
+			continue
+		}
+		if l.Last == nil {
+			l.Last = r
+		}
+		if l.Success == nil && r.Status == StatusOK {
+			l.Success = r
+		}
+		if l.Good == nil && r.Status != StatusFailed {
+			l.Good = r
+		}
+		if l.Failure == nil && r.Status != StatusOK {
+			l.Failure = r
+		}
+	}
+	return l
+}
+
 // TargetResult is what happened on one target.
 type TargetResult struct {
 	Name    string `json:"name"`

@@ -10,6 +10,7 @@ import (
 	"vigie/internal/clock"
 	"vigie/internal/errs"
 	"vigie/internal/human"
+	"vigie/internal/schedule"
 )
 
 // Health is the state of one thing a backup job promises, as alerting sees it: the job's
@@ -45,6 +46,7 @@ type Service struct {
 	running  map[string]string    // job -> kind running now; one run of a job at a time
 	next     map[string]time.Time // "backup/<job>" or "drill/<job>" -> next start
 	reported map[string]Health
+	checked  time.Time // when Tick last worked out every job's health
 	wg       sync.WaitGroup
 	// base is Run's context: runs started on demand outlive the request that asked.
 	base context.Context
@@ -81,22 +83,34 @@ func (s *Service) Run(ctx context.Context) {
 	}
 }
 
+// healthEvery is how often Tick reads the recorded runs to see whether a job became overdue;
+// a run that ends has its job's health worked out at once.
+const healthEvery = time.Minute
+
 // Tick starts what is due and reports changes of health.
 func (s *Service) Tick(ctx context.Context) {
 	now := s.opts.Clock.Now()
+	s.mu.Lock()
+	check := s.checked.IsZero() || now.Sub(s.checked) >= healthEvery || now.Before(s.checked)
+	if check {
+		s.checked = now
+	}
+	s.mu.Unlock()
 	for _, job := range s.opts.Jobs() {
 		s.startIfDue(ctx, job, KindBackup, job.Schedule, now)
 		if job.Drill != nil {
 			s.startIfDue(ctx, job, KindDrill, job.Drill.Schedule, now)
 		}
-		s.checkHealth(ctx, job, now)
+		if check {
+			s.checkHealth(ctx, job, now)
+		}
 	}
 }
 
 // Wait blocks until the runs started by ticks have ended.
 func (s *Service) Wait() { s.wg.Wait() }
 
-func (s *Service) startIfDue(ctx context.Context, job *Job, kind string, sched interface{ Next(time.Time) time.Time }, now time.Time) {
+func (s *Service) startIfDue(ctx context.Context, job *Job, kind string, sched schedule.Schedule, now time.Time) {
 	if sched == nil {
 		return
 	}
@@ -124,7 +138,6 @@ func (s *Service) startIfDue(ctx context.Context, job *Job, kind string, sched i
 		} else if err == ErrBusy {
 			s.opts.Logger.Warn("scheduled backup run skipped: the previous one is still running", "job", job.Name, "kind", kind)
 		}
-		s.checkHealth(ctx, job, s.opts.Clock.Now())
 	}()
 }
 
@@ -175,8 +188,8 @@ func (s *Service) Running(job string) string {
 	return s.running[job]
 }
 
-// Start runs the job (KindBackup) or its drill (KindDrill) now and waits for the outcome;
-// ErrBusy when the job is already running.
+// Start runs the job (KindBackup) or its drill (KindDrill) now and waits for the outcome,
+// then reports the job's health; ErrBusy when the job is already running.
 func (s *Service) Start(ctx context.Context, job *Job, kind string) (*Run, error) {
 	if err := s.reserve(job, kind); err != nil {
 		return nil, err
@@ -202,7 +215,6 @@ func (s *Service) Trigger(ctx context.Context, job *Job, kind string) error {
 	go func() {
 		defer s.wg.Done()
 		s.run(ctx, job, kind)
-		s.checkHealth(ctx, job, s.opts.Clock.Now())
 	}()
 	return nil
 }
@@ -222,6 +234,7 @@ func (s *Service) run(ctx context.Context, job *Job, kind string) (*Run, error) 
 		s.mu.Lock()
 		delete(s.running, job.Name)
 		s.mu.Unlock()
+		s.checkHealth(ctx, job, s.opts.Clock.Now())
 	}()
 	if kind == KindDrill {
 		return s.opts.Runner.Drill(ctx, job)
@@ -264,18 +277,8 @@ func (s *Service) health(ctx context.Context, job *Job, now time.Time) []Health 
 		return nil
 	}
 	snap := Health{Check: "backup:" + job.Name, Labels: labels(), At: now}
-	var last, lastGood *Run
-	for i := range runs {
-		if runs[i].Status == StatusRunning {
-			continue
-		}
-		if last == nil {
-			last = &runs[i]
-		}
-		if lastGood == nil && runs[i].Status != StatusFailed {
-			lastGood = &runs[i]
-		}
-	}
+	latest := LatestOf(runs)
+	last, lastGood := latest.Last, latest.Good
 	since := s.started
 	if lastGood != nil {
 		since = lastGood.FinishedAt

@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -212,9 +211,6 @@ type CommandSource struct {
 	Dir     string            `yaml:"dir"`
 	Output  string            `yaml:"output"`
 }
-
-// jobNamePart is what a job or instance name may be: one folder name on every target.
-var jobNamePart = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
 
 var sourceTypes = []string{source.TypePaths, source.TypePostgres, source.TypeMariaDB, source.TypeRedis, source.TypeSQLite, source.TypeMongoDB, source.TypeCommand}
 
@@ -499,7 +495,7 @@ func (j *BackupJob) Validate(v *Validator) {
 		v.Errorf("name", "a backup job needs a name")
 	}
 	for key, val := range map[string]string{"name": j.Name, "instance": j.Instance} {
-		if val != "" && !jobNamePart.MatchString(val) {
+		if val != "" && !backup.ValidName(val) {
 			v.Errorf(key, "%s: use up to 100 letters, digits, '.', '_' and '-', starting with a letter or digit (it names a folder on the targets)", quote(val))
 		}
 	}

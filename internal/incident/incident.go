@@ -369,11 +369,6 @@ func (inc *Incident) acknowledge(at time.Time, by string) bool {
 	return true
 }
 
-// linked reports whether the alert belongs to the incident.
-func (inc *Incident) linked(alertID int64) bool {
-	return slices.ContainsFunc(inc.Alerts, func(l AlertLink) bool { return l.AlertID == alertID })
-}
-
 // hasAlertEntry reports whether kind was already recorded for the alert.
 func (inc *Incident) hasAlertEntry(alertID int64, kind EntryKind) bool {
 	return slices.ContainsFunc(inc.Entries, func(e Entry) bool { return e.AlertID == alertID && e.Kind == kind })

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"time"
+	"vigie/internal/clock"
 )
 
 // rolledLag is how far behind the current hour rollups may be: Maintain recomputes the last
@@ -26,7 +27,7 @@ func (e *Engine) Uptime(ctx context.Context, name string, since time.Time) (rati
 			good += r.Up + r.Degraded
 		}
 	}
-	raw, err := e.opts.Store.Results(ctx, name, later(since, split), now.Add(time.Second))
+	raw, err := e.opts.Store.Results(ctx, name, clock.Later(since, split), now.Add(time.Second))
 	if err != nil {
 		return 0, false, err
 	}
@@ -85,13 +86,6 @@ func (e *Engine) UptimeAll(ctx context.Context, window time.Duration) (map[strin
 	}
 	c.entries[window] = uptimeEntry{at: now, ratios: ratios}
 	return ratios, nil
-}
-
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
 }
 
 // History returns a monitor's raw results in [from, to).

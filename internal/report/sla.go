@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"vigie/internal/clock"
 	"vigie/internal/errs"
 	"vigie/internal/status"
 	"vigie/internal/status/sla"
@@ -145,7 +146,7 @@ func BuildSLA(ctx context.Context, src Records, p *status.Page, month Month, now
 	if !now.After(win.From) {
 		return nil, errs.E(errs.Invalid, "month %s has not begun (it is %s in %s)", month, now.In(loc).Format("2006-01-02"), loc)
 	}
-	end := earlier(win.To, now)
+	end := clock.Earlier(win.To, now)
 	records, err := src.Records(ctx, p, sla.Window{From: win.From, To: end})
 	if err != nil {
 		return nil, err
@@ -164,7 +165,7 @@ func BuildSLA(ctx context.Context, src Records, p *status.Page, month Month, now
 		r.Components = append(r.Components, c)
 		if rec.Since.Before(end) {
 			counted = append(counted, sla.Without(rec.Spans, append(slices.Clone(rec.Maintenance), sla.Window{From: win.From, To: rec.Since})))
-			since = earlier(since, rec.Since)
+			since = clock.Earlier(since, rec.Since)
 		}
 		maintenance = append(maintenance, rec.Maintenance)
 	}
@@ -188,7 +189,7 @@ func BuildSLA(ctx context.Context, src Records, p *status.Page, month Month, now
 	var days []time.Time
 	for d := win.From; d.Before(end); {
 		y, m, day := d.In(loc).Date()
-		d = earlier(time.Date(y, m, day+1, 0, 0, 0, 0, loc), end)
+		d = clock.Earlier(time.Date(y, m, day+1, 0, 0, 0, 0, loc), end)
 		days = append(days, d)
 	}
 	for i, used := range sla.Cumulative(win.From, days, pageSpans, pageMaint, p.Weights) {
@@ -206,7 +207,7 @@ func figures(win sla.Window, end, since time.Time, spans []sla.Span, maintenance
 	month := h.Compute(win, p.Weights, p.Target)
 	f := Figures{Total: Seconds(month.Total), Maintenance: Seconds(month.Maintenance), Budget: Seconds(month.Budget),
 		Used: Seconds(month.Used), Left: Seconds(month.Left), Breached: month.Breached, ByLevel: map[string]Seconds{}, Episodes: []Episode{}}
-	counted := sla.Window{From: later(win.From, since), To: end}
+	counted := sla.Window{From: clock.Later(win.From, since), To: end}
 	if !counted.From.Before(counted.To) {
 		f.NoData = true
 		return f
@@ -221,20 +222,6 @@ func figures(win sla.Window, end, since time.Time, spans []sla.Span, maintenance
 			Downtime: Seconds(e.Downtime), Maintenance: Seconds(e.Maintenance)})
 	}
 	return f
-}
-
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
-func earlier(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
 }
 
 // JSON writes the report as indented JSON.

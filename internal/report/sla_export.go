@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"vigie/internal/clock"
 	"vigie/internal/human"
 )
 
@@ -45,7 +46,7 @@ func (r *SLA) CSV(w io.Writer) error {
 		uptime, from, to := "", "", ""
 		if f.Uptime != nil {
 			uptime = strconv.FormatFloat(*f.Uptime*100, 'f', 6, 64)
-			from, to = stamp(f.DataFrom), stamp(earlier(r.To, r.AsOf))
+			from, to = stamp(f.DataFrom), stamp(clock.Earlier(r.To, r.AsOf))
 		}
 		return []string{row, name, group, from, to, "", uptime, target, secs(f.Budget), secs(f.Used), secs(f.Left),
 			strconv.FormatBool(f.Breached), secs(f.Maintenance), secs(f.Used)}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"vigie/internal/clock"
 	"vigie/internal/errs"
 	"vigie/internal/monitor"
 	"vigie/internal/status"
@@ -97,15 +98,15 @@ func (s *Service) Weekly(ctx context.Context, p *status.Page, week Week, loc *ti
 		return nil, errs.E(errs.Invalid, "week %s has not begun (it is %s in %s)", week, now.In(loc).Format("2006-01-02"), loc)
 	}
 	prevWin := week.Previous(loc).Window(loc)
-	end := earlier(win.To, now)
+	end := clock.Earlier(win.To, now)
 	r := &Weekly{Header: newHeader(p, week.Title(loc), win, loc, now), Week: week.String()}
 
 	records, err := s.opts.Records.Records(ctx, p, sla.Window{From: prevWin.From, To: end})
 	if err != nil {
 		return nil, err
 	}
-	var pageNow, pagePrev [][]sla.Span
-	var maintNow, maintPrev [][]sla.Window
+	var pageNow [][]sla.Span
+	var maintNow [][]sla.Window
 	monitorOf := map[string]string{} // monitor -> the first component it backs
 	var monitors []string
 	sinceAll := end
@@ -115,10 +116,10 @@ func (s *Service) Weekly(ctx context.Context, p *status.Page, week Week, loc *ti
 		r.Components = append(r.Components, c)
 		counted := sla.Without(rec.Spans, append(slices.Clone(rec.Maintenance), sla.Window{From: prevWin.From, To: rec.Since}))
 		if rec.Since.Before(end) {
-			pageNow, pagePrev = append(pageNow, counted), append(pagePrev, counted)
-			sinceAll = earlier(sinceAll, rec.Since)
+			pageNow = append(pageNow, counted)
+			sinceAll = clock.Earlier(sinceAll, rec.Since)
 		}
-		maintNow, maintPrev = append(maintNow, rec.Maintenance), append(maintPrev, rec.Maintenance)
+		maintNow = append(maintNow, rec.Maintenance)
 		for _, m := range rec.Monitors {
 			if _, ok := monitorOf[m]; !ok {
 				monitorOf[m] = rec.Name
@@ -190,7 +191,7 @@ func (s *Service) Weekly(ctx context.Context, p *status.Page, week Week, loc *ti
 func weekUptime(win sla.Window, end time.Time, prev sla.Window, since time.Time, spans []sla.Span, maintenance []sla.Window, p *status.Page) WeekUptime {
 	spans = sla.Without(spans, []sla.Window{{From: prev.From, To: since}})
 	var u WeekUptime
-	if counted := (sla.Window{From: later(win.From, since), To: end}); counted.From.Before(counted.To) {
+	if counted := (sla.Window{From: clock.Later(win.From, since), To: end}); counted.From.Before(counted.To) {
 		rep := sla.Compute(counted, spans, maintenance, p.Weights, p.Target)
 		u.Uptime, u.Downtime, u.MetTarget = &rep.Uptime, Seconds(rep.Downtime), !rep.Breached
 		for _, e := range sla.Episodes(counted, spans, maintenance, p.Weights) {
@@ -198,7 +199,7 @@ func weekUptime(win sla.Window, end time.Time, prev sla.Window, since time.Time,
 			u.WorstLevel = max(u.WorstLevel, e.Worst)
 		}
 	}
-	if counted := (sla.Window{From: later(prev.From, since), To: earlier(prev.To, end)}); counted.From.Before(counted.To) {
+	if counted := (sla.Window{From: clock.Later(prev.From, since), To: clock.Earlier(prev.To, end)}); counted.From.Before(counted.To) {
 		rep := sla.Compute(counted, spans, maintenance, p.Weights, p.Target)
 		u.Previous = &rep.Uptime
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"vigie/internal/alert"
+	"vigie/internal/clock"
 	"vigie/internal/errs"
 	"vigie/internal/monitor"
 	"vigie/internal/report"
@@ -52,7 +53,7 @@ func weeklyWorld(t *testing.T, now time.Time) (*world, *status.Page, *time.Locat
 	lastWeek := []time.Duration{80, 85, 90, 95, 100, 300}
 	thisWeek := []time.Duration{100, 110, 120, 130, 140, 500}
 	var rs []monitor.Result
-	start, end := local(5, 25, 0, 0), earlier(now, local(6, 8, 0, 0))
+	start, end := local(5, 25, 0, 0), clock.Earlier(now, local(6, 8, 0, 0))
 	for at, i := start, 0; at.Before(end); at, i = at.Add(10*time.Minute), i+1 {
 		ms := lastWeek
 		if !at.Before(local(6, 1, 0, 0)) {
@@ -82,13 +83,6 @@ func weeklyWorld(t *testing.T, now time.Time) (*world, *status.Page, *time.Locat
 		}
 	}
 	return w, page, paris
-}
-
-func earlier(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
 }
 
 func TestWeeklyReport(t *testing.T) {

@@ -450,9 +450,9 @@ func (s *Service) build(ctx context.Context, p *Page, now time.Time) (*View, err
 			}
 			ws, since := rec.Maintenance, rec.Since
 			cv.Days = sla.Days(now, Days, p.Location, since, cv.Timeline, ws, p.Weights)
-			cv.Uptime = sla.Compute(sla.Window{From: later(win.From, since), To: now}, cv.Timeline, ws, p.Weights, p.Target).Uptime
+			cv.Uptime = sla.Compute(sla.Window{From: clock.Later(win.From, since), To: now}, cv.Timeline, ws, p.Weights, p.Target).Uptime
 			// Time before monitoring began is not counted as up: the month so far, from then.
-			cv.Month = sla.Compute(sla.Window{From: later(month.From, since), To: now}, cv.Timeline, ws, p.Weights, p.Target)
+			cv.Month = sla.Compute(sla.Window{From: clock.Later(month.From, since), To: now}, cv.Timeline, ws, p.Weights, p.Target)
 			gv.Level = max(gv.Level, cv.Level)
 			gv.Components = append(gv.Components, cv)
 		}
@@ -523,11 +523,4 @@ func shareLevel(ls []sla.Level) sla.Level {
 		return sla.PartialOutage
 	}
 	return worst
-}
-
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
 }

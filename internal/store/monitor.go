@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"vigie/internal/clock"
 	"vigie/internal/monitor"
 )
 
@@ -263,17 +264,10 @@ func (s *Store) RunCounts(ctx context.Context, from, split, to time.Time) (map[s
 		}
 	}
 	if err := add(`SELECT monitor, COUNT(*), SUM(CASE WHEN status <> 3 THEN 1 ELSE 0 END) FROM check_results WHERE at >= ? AND at < ? GROUP BY monitor`,
-		later(from, split).UnixMicro(), to.UnixMicro()); err != nil {
+		clock.Later(from, split).UnixMicro(), to.UnixMicro()); err != nil {
 		return nil, s.wrap(err, "run counts")
 	}
 	return out, nil
-}
-
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
 }
 
 func (s *Store) DeleteResultsBefore(ctx context.Context, t time.Time) (int64, error) {

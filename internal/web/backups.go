@@ -107,21 +107,8 @@ func (s *Server) jobSummary(ctx context.Context, job *backup.Job) (jobSummary, e
 		return out, err
 	}
 	out.Runs = runs
-	for i := range runs {
-		r := &runs[i]
-		if r.Status == backup.StatusRunning {
-			continue
-		}
-		if out.Last == nil {
-			out.Last = r
-		}
-		if out.LastSuccess == nil && r.Status == backup.StatusOK {
-			out.LastSuccess = r
-		}
-		if out.Failure == nil && r.Status != backup.StatusOK {
-			out.Failure = r
-		}
-	}
+	latest := backup.LatestOf(runs)
+	out.Last, out.LastSuccess, out.Failure = latest.Last, latest.Success, latest.Failure
 	drills, err := s.Backups.Runs(ctx, job.Name, backup.KindDrill, 1)
 	if err != nil {
 		return out, err

@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path"
 	"strings"
-	"sync"
 	"testing"
 
 	"vigie/internal/backup/snapshot"
@@ -110,7 +109,6 @@ func (s *tarSink) Close() error { return s.tw.Close() }
 
 // memSink keeps what it is given in memory, for small sources.
 type memSink struct {
-	mu      sync.Mutex
 	headers []*tar.Header
 	data    map[string][]byte
 	modes   map[string]int64

@@ -76,3 +76,19 @@ type limitedReadCloser struct {
 	io.Reader
 	io.Closer
 }
+
+// ContextReader stops a copy from r as soon as ctx ends: a cancelled run does not go on
+// writing a large object to the end.
+func ContextReader(ctx context.Context, r io.Reader) io.Reader { return ctxReader{ctx: ctx, r: r} }
+
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}

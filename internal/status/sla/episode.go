@@ -3,6 +3,7 @@ package sla
 import (
 	"slices"
 	"time"
+	"vigie/internal/clock"
 )
 
 // Episode is one stretch away from operational: consecutive spans at other levels, merged, as
@@ -64,7 +65,7 @@ func Without(spans []Span, windows []Window) []Span {
 			if m.From.After(from) {
 				out = append(out, Span{from, m.From, s.Level})
 			}
-			from = later(from, m.To)
+			from = clock.Later(from, m.To)
 		}
 		if from.Before(s.To) {
 			out = append(out, Span{from, s.To, s.Level})

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"vigie/internal/clock"
 	"vigie/internal/status/sla"
 )
 
@@ -176,7 +177,7 @@ func TestMonthlyReportsAddUp(t *testing.T) {
 		var sum sla.Report
 		sum.ByLevel = map[sla.Level]time.Duration{}
 		for _, m := range sla.Months(period.From, period.To, loc) {
-			r := sla.Compute(sla.Window{From: later(m.From, period.From), To: earlier(m.To, period.To)}, spans, maintenance, sla.DefaultWeights(), 0.999)
+			r := sla.Compute(sla.Window{From: clock.Later(m.From, period.From), To: clock.Earlier(m.To, period.To)}, spans, maintenance, sla.DefaultWeights(), 0.999)
 			checkInvariants(t, r)
 			sum.Total += r.Total
 			sum.Maintenance += r.Maintenance
@@ -220,20 +221,6 @@ func TestTimelineCoversThePeriod(t *testing.T) {
 			t.Fatalf("case %d: period [%v, %v) gave%s", i, period.From, period.To, fmtSpans(spans))
 		}
 	}
-}
-
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
-func earlier(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
 }
 
 // FuzzCompute decodes spans and maintenance windows from bytes (4 bytes each: kind, start minute

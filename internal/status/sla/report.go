@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"vigie/internal/clock"
 	"vigie/internal/errs"
 )
 
@@ -294,7 +295,7 @@ func Days(now time.Time, n int, loc *time.Location, since time.Time, spans []Spa
 		// time.Date normalises d-i across months and years and lands on local midnight, so DST
 		// days come out 23 or 25 hours long.
 		date := Window{time.Date(y, m, d-i, 0, 0, 0, 0, loc), time.Date(y, m, d-i+1, 0, 0, 0, 0, loc)}
-		counted := Window{later(date.From, since), earlier(date.To, now)}
+		counted := Window{clock.Later(date.From, since), clock.Earlier(date.To, now)}
 		if !since.Before(counted.To) {
 			out = append(out, Day{Date: date, ByLevel: map[Level]time.Duration{}, Uptime: 1, NoData: true})
 			continue
@@ -328,7 +329,7 @@ func (p prepared) cumulative(from time.Time, ends []time.Time, w Weights) []time
 			sum.at[l] += t.at[l]
 		}
 		out[i] = w.downtime(sum)
-		from = later(from, end)
+		from = clock.Later(from, end)
 	}
 	return out
 }

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"sort"
 	"time"
+	"vigie/internal/clock"
 )
 
 // Event says that from At on, the component is at Level (a state change).
@@ -35,21 +36,7 @@ func (w Window) empty() bool { return !w.From.Before(w.To) }
 
 // intersect returns a ∩ b, which may be empty.
 func intersect(a, b Window) Window {
-	return Window{later(a.From, b.From), earlier(a.To, b.To)}
-}
-
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
-func earlier(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
+	return Window{clock.Later(a.From, b.From), clock.Earlier(a.To, b.To)}
 }
 
 // Timeline turns state-change events into contiguous spans covering [period.From, period.To).
@@ -191,7 +178,7 @@ func union(windows []Window) []Window {
 	merged := out[:0]
 	for _, w := range out {
 		if n := len(merged); n > 0 && !w.From.After(merged[n-1].To) {
-			merged[n-1].To = later(merged[n-1].To, w.To)
+			merged[n-1].To = clock.Later(merged[n-1].To, w.To)
 			continue
 		}
 		merged = append(merged, w)

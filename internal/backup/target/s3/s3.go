@@ -194,7 +194,7 @@ func (t *Target) Put(ctx context.Context, name string, r io.Reader) (int64, erro
 	} else if !isNotFound(err) {
 		return 0, fmt.Errorf("put %s: %w", name, err)
 	}
-	r = ctxReader{ctx: ctx, r: r}
+	r = target.ContextReader(ctx, r)
 	var buf bytes.Buffer
 	n, err := io.CopyN(&buf, r, t.partSize)
 	if errors.Is(err, io.EOF) {
@@ -298,19 +298,6 @@ func (t *Target) uploadParts(ctx context.Context, key, uploadID string, buf *byt
 			return up, err
 		}
 	}
-}
-
-// ctxReader stops reading the source as soon as the context ends.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // Get streams the object; ctx must stay alive while it is read.

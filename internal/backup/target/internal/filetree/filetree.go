@@ -104,7 +104,7 @@ func (t *Tree) writeTemp(ctx context.Context, dir string, r io.Reader) (temp, er
 	if err != nil {
 		return temp{}, err
 	}
-	n, err := io.Copy(f, ctxReader{ctx: ctx, r: r})
+	n, err := io.Copy(f, target.ContextReader(ctx, r))
 	if err == nil {
 		err = f.Sync()
 	}
@@ -116,19 +116,6 @@ func (t *Tree) writeTemp(ctx context.Context, dir string, r io.Reader) (temp, er
 		return temp{}, err
 	}
 	return temp{name: name, size: n}, nil
-}
-
-// ctxReader stops a copy as soon as its context ends.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // Get opens the object's file.
