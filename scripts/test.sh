@@ -42,7 +42,7 @@ if ! mariadb-admin ping >/dev/null 2>&1; then
   mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld
   # Our own pid file: another mariadbd on the machine (a container's host) is not ours.
   start-stop-daemon --start --oknodo --background --make-pidfile --pidfile /run/mysqld/vigie-test.pid \
-    --exec /usr/sbin/mariadbd
+    --exec /usr/sbin/mariadbd -- --user=mysql
   for _ in $(seq 1 100); do mariadb-admin ping >/dev/null 2>&1 && break; sleep 0.2; done
   mariadb-admin ping >/dev/null 2>&1 || die "MariaDB did not start"
 fi
