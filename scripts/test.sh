@@ -13,9 +13,11 @@ command -v go >/dev/null || die "Go is not installed: get Go $(sed -n 's/^go //p
 [ "$(id -u)" = 0 ] || die "run as root (it installs Debian packages and starts PostgreSQL)"
 
 # --- Debian packages --------------------------------------------------------------------
-# command -> package: the browser, the database servers and clients the backup sources drive,
-# the OpenSSH server behind the SFTP target, and the plain tools a snapshot must restore with.
+# command -> package: a C compiler for the race detector (cgo), the browser, the database
+# servers and clients the backup sources drive, the OpenSSH server behind the SFTP target, and
+# the plain tools a snapshot must restore with.
 declare -A need=(
+  [gcc]=gcc [/usr/include/stdlib.h]=libc6-dev
   [chromium]=chromium
   [mariadbd]=mariadb-server [mariadb-dump]=mariadb-client
   [redis-server]=redis-server [redis-cli]=redis-tools
@@ -57,7 +59,7 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432; then
   pg_isready -q -h 127.0.0.1 -p 5432 || die "PostgreSQL did not start"
 fi
 # A role of the tests' own, with a password, works whatever the cluster's pg_hba says for TCP.
-runuser -u postgres -- psql -q -v ON_ERROR_STOP=1 -d postgres <<'SQL' >/dev/null
+(cd / && runuser -u postgres -- psql -q -v ON_ERROR_STOP=1 -d postgres) <<'SQL' >/dev/null
 DO $$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'vigie_test') THEN
     CREATE ROLE vigie_test LOGIN CREATEDB PASSWORD 'vigie_test';
