@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs vigie's whole test suite on a Debian machine, as root: installs and starts what the
-# tests need (PostgreSQL and MariaDB servers, Redis, OpenSSH, Chromium, age, zstd, gpg),
+# tests need (PostgreSQL and MariaDB servers, Redis, OpenSSH, Chromium, age, zstd, gpg, gcc),
 # then gofmt, go vet and go test -race on every package.
 # With CI=true a missing component fails its tests instead of skipping them.
 set -euo pipefail
